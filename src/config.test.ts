@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { test } from 'node:test'
+import { loadSettings, SettingsError, settingsSummary } from './config.ts'
+
+const key = Buffer.alloc(32, 7).toString('base64')
+
+test('defaults: port 8080, data dir ./.earlywatch, embedded, demo on, worker in process', () => {
+  const s = loadSettings({})
+  assert.equal(s.port, 8080)
+  assert.ok(s.dataDir.endsWith('.earlywatch'))
+  assert.equal(s.embedded, true)
+  assert.equal(s.demo, true)
+  assert.equal(s.workerInProcess, true)
+  assert.ok(Object.isFrozen(s))
+})
+
+test('each bad setting is named in one error', () => {
+  assert.throws(
+    () => loadSettings({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' }),
+    (err: unknown) => {
+      assert.ok(err instanceof SettingsError)
+      const text = err.problems.join('\n')
+      assert.match(text, /PORT/)
+      assert.match(text, /DATABASE_URL/)
+      assert.match(text, /LOG_LEVEL/)
+      return true
+    },
+  )
+})
+
+test('PostgreSQL requires a master key, and OIDC settings come all together', () => {
+  assert.throws(() => loadSettings({ DATABASE_URL: 'postgres://localhost/x' }), /EARLYWATCH_MASTER_KEY/)
+  assert.throws(() => loadSettings({ OIDC_ISSUER: 'https://id.example' }), /OIDC_ISSUER/)
+  const s = loadSettings({ DATABASE_URL: 'postgres://u:pw@localhost/x', EARLYWATCH_MASTER_KEY: key })
+  assert.equal(s.embedded, false)
+  assert.equal(s.workerInProcess, false)
+  assert.equal(s.demo, false)
+})
+
+test('summary masks secrets and URL passwords', () => {
+  const s = loadSettings({
+    DATABASE_URL: 'postgres://u:hunter2@localhost/x',
+    EARLYWATCH_MASTER_KEY: key,
+  })
+  const text = JSON.stringify(settingsSummary(s))
+  assert.ok(!text.includes('hunter2'))
+  assert.ok(!text.includes(key))
+  assert.match(text, /\*\*\*\*/)
+})
+
+test('a settings file is read, env wins over it, and unknown keys in it are refused', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ew-config-'))
+  const file = path.join(dir, 'settings.json')
+  writeFileSync(file, JSON.stringify({ PORT: 9000, LOG_LEVEL: 'warn' }))
+  const s = loadSettings({ EARLYWATCH_CONFIG: file, LOG_LEVEL: 'debug' })
+  assert.equal(s.port, 9000)
+  assert.equal(s.logLevel, 'debug')
+  writeFileSync(file, JSON.stringify({ PROT: 1 }))
+  assert.throws(() => loadSettings({ EARLYWATCH_CONFIG: file }), /PROT.*unknown setting/)
+})

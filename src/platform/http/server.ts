@@ -1,0 +1,165 @@
+/** Assembles the HTTP server: logging, request ids, security headers, OpenAPI, errors, access, metrics, health, web UI. */
+import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import cookie from '@fastify/cookie'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import fastifyStatic from '@fastify/static'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Settings } from '../../config.ts'
+import type { Jobs } from '../jobs/jobs.ts'
+import type { Logger } from '../log.ts'
+import { type Authenticator, accessPlugin } from './access.ts'
+import { metricsPlugin } from './metrics.ts'
+import { problemPlugin } from './problem.ts'
+
+export const WEB_DIST = path.resolve(fileURLToPath(new URL('../../../web/dist', import.meta.url)))
+
+export interface RouteModule {
+  prefix: string
+  plugin: FastifyPluginAsync
+}
+
+export interface HttpDeps {
+  settings: Settings
+  log: Logger
+  jobs: Pick<Jobs, 'stats'>
+  auth: Authenticator
+  routes: RouteModule[]
+  /** Throws when the process should not receive traffic (database unreachable, shutting down). */
+  ready: () => Promise<void>
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
+
+export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
+  const { settings } = deps
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: settings.bodyLimit,
+    trustProxy: settings.trustProxy,
+    // A caller's own request id is kept when it is sane, so one id follows a request across systems.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    requestIdLogLabel: 'reqId',
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id)
+  })
+
+  await app.register(problemPlugin)
+  await app.register(cookie)
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // HSTS only when people reach us over TLS; on plain http it would be ignored at best.
+    hsts: settings.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+  })
+  await app.register(rateLimit, { global: false })
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'earlywatch API',
+        version: '0.1.0',
+        description:
+          'The pre-release review program for frontier AI models and its cybersecurity clearinghouse. Errors are RFC 9457 problem+json.',
+      },
+      servers: [{ url: settings.publicUrl }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (ew_pat_…)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'ew_session' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  })
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: false })
+  await app.register(accessPlugin, { auth: deps.auth })
+  await app.register(metricsPlugin, { jobs: deps.jobs })
+
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
+
+  const ZHealth = z.object({ status: z.string() })
+  app.get(
+    '/healthz',
+    { config: { access: 'public' }, schema: { tags: ['health'], summary: 'The process is alive', response: { 200: ZHealth } } },
+    async () => ({ status: 'ok' }),
+  )
+  app.get(
+    '/readyz',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['health'], summary: 'The process can serve traffic (database reachable)', response: { 200: ZHealth, 503: ZHealth } },
+    },
+    async (_req, reply) => {
+      try {
+        await deps.ready()
+        return { status: 'ready' }
+      } catch (err) {
+        return reply.status(503).send({ status: `not ready: ${(err as Error).message}` })
+      }
+    },
+  )
+
+  for (const r of deps.routes) await app.register(r.plugin, { prefix: r.prefix })
+
+  await registerWebUi(app)
+  return app
+}
+
+/** Serves the built React app; any non-API GET falls back to index.html so client-side routes load. */
+async function registerWebUi(app: FastifyInstance) {
+  const built = existsSync(path.join(WEB_DIST, 'index.html'))
+  if (built) {
+    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: false })
+  }
+  app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (req, reply) => {
+    const url = req.url.split('?')[0]!
+    if (url.startsWith('/api/') || url.startsWith('/gateway/') || url.startsWith('/log/')) {
+      return reply.callNotFound()
+    }
+    if (!built) {
+      return reply
+        .type('text/plain')
+        .status(503)
+        .send('The web UI is not built. Run `npm run build:web` (or `npm start`, which builds it), then reload.')
+    }
+    return reply.type('text/html').sendFile('index.html')
+  })
+}
