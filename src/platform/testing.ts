@@ -47,40 +47,53 @@ async function dropSchemas(url: string, schemas: string[]) {
   }
 }
 
-let template: Promise<Blob> | undefined
+const dumps = new Map<string, Promise<Blob>>()
 
-/** The lock file pins PGlite's and pg-boss's versions, so a dependency change makes a new template. */
+/** The lock file pins PGlite's and pg-boss's versions, so a dependency change makes new dumps. */
 function lockfile(): string {
   const file = fileURLToPath(new URL('../../package-lock.json', import.meta.url))
   return existsSync(file) ? readFileSync(file, 'utf8') : ''
 }
 
 /**
- * Creating a PGlite cluster takes seconds; loading a dump of a migrated one takes well under one.
- * The dump is cached in the temp directory, keyed by the migrations and library versions, so
- * every test file (each its own process) after the first starts from it.
+ * Creating a PGlite cluster takes seconds; loading a dump of one takes well under one. Dumps
+ * are cached in the temp directory, keyed by the migrations and the lock file, so every test
+ * file (each its own process) after the first starts from one. `empty` is a bare cluster;
+ * `migrated` has earlywatch's tables and pg-boss's schema.
  */
-function pgliteTemplate(): Promise<Blob> {
-  template ??= (async () => {
-    const key = createHash('sha256')
-      .update(readMigrations().map((m) => m.sha256).join(','))
-      .update(lockfile())
-      .digest('hex')
-      .slice(0, 16)
-    const file = path.join(tmpdir(), `earlywatch-test-db-${key}.tar`)
-    if (existsSync(file)) return new Blob([readFileSync(file)])
-    const { db, raw } = await openPGlite(undefined)
-    await migrate(db)
-    const jobs = await createJobs({ log: createLogger('silent'), schema: 'pgboss', backend: { kind: 'pglite', pglite: raw as unknown as PGliteLike } })
-    await jobs.stop({ graceful: false })
-    const dump = await raw.dumpDataDir('none')
-    await db.close()
-    const tmp = `${file}.${process.pid}.tmp`
-    writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()))
-    renameSync(tmp, file)
-    return dump
-  })()
-  return template
+export function pgliteDump(kind: 'empty' | 'migrated'): Promise<Blob> {
+  let dump = dumps.get(kind)
+  if (!dump) {
+    dump = (async () => {
+      const key = createHash('sha256')
+        .update(kind)
+        .update(readMigrations().map((m) => m.sha256).join(','))
+        .update(lockfile())
+        .digest('hex')
+        .slice(0, 16)
+      const file = path.join(tmpdir(), `earlywatch-test-db-${key}.tar`)
+      if (existsSync(file)) return new Blob([readFileSync(file)])
+      const { db, raw } = await openPGlite(undefined)
+      if (kind === 'migrated') {
+        await migrate(db)
+        const jobs = await createJobs({
+          log: createLogger('silent'),
+          schema: 'pgboss',
+          backend: { kind: 'pglite', pglite: raw as unknown as PGliteLike },
+        })
+        await jobs.stop({ graceful: false })
+      }
+      const blob = await raw.dumpDataDir('none')
+      await db.close()
+      // Written aside and renamed, so a parallel test process never reads half a file.
+      const tmp = `${file}.${process.pid}.tmp`
+      writeFileSync(tmp, Buffer.from(await blob.arrayBuffer()))
+      renameSync(tmp, file)
+      return blob
+    })()
+    dumps.set(kind, dump)
+  }
+  return dump
 }
 
 export interface TestRuntimeOptions {
@@ -93,7 +106,7 @@ export async function testRuntime(t: TestContext, opts: TestRuntimeOptions = {})
   const schema = process.env.DATABASE_URL ? schemaFor(t.fullName) : 'public'
   const settings = testSettings({ ...(process.env.DATABASE_URL ? { DATABASE_SCHEMA: schema } : {}), ...opts.settings })
   const log = createLogger(settings.logLevel)
-  const pgliteDump = process.env.DATABASE_URL ? undefined : await pgliteTemplate()
+  const pgliteDump = process.env.DATABASE_URL ? undefined : await pgliteDump('migrated')
   const rt = await openRuntime(settings, log, {
     inMemory: true,
     ...(pgliteDump ? { pgliteDump } : {}),

@@ -3,19 +3,26 @@ import type { Db, QueryResult, Tx } from './db.ts'
 
 /** The structural part of PGlite this adapter uses, so tests can pass any compatible instance. */
 export interface PGliteLike {
-  query<T>(text: string, values?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }>
+  query<T>(text: string, values?: unknown[]): Promise<PGliteResult<T>>
   exec(sql: string): Promise<unknown>
   transaction<T>(fn: (tx: PGliteTxLike) => Promise<T>): Promise<T>
   close(): Promise<void>
 }
+interface PGliteResult<T> {
+  rows: T[]
+  affectedRows?: number
+  fields?: unknown[]
+}
 interface PGliteTxLike {
-  query<T>(text: string, values?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }>
+  query<T>(text: string, values?: unknown[]): Promise<PGliteResult<T>>
   exec(sql: string): Promise<unknown>
 }
 
-const result = <T>(r: { rows: T[]; affectedRows?: number }): QueryResult<T> => ({
+// pg's rowCount counts returned rows for SELECT and changed rows otherwise; PGlite reports
+// affectedRows = 0 for a SELECT, so a statement returning columns counts its rows instead.
+const result = <T>(r: PGliteResult<T>): QueryResult<T> => ({
   rows: r.rows,
-  rowCount: r.affectedRows ?? r.rows.length,
+  rowCount: r.fields?.length ? r.rows.length : (r.affectedRows ?? r.rows.length),
 })
 
 function wrapTx(tx: PGliteTxLike): Tx {
