@@ -106,10 +106,10 @@ export async function testRuntime(t: TestContext, opts: TestRuntimeOptions = {})
   const schema = process.env.DATABASE_URL ? schemaFor(t.fullName) : 'public'
   const settings = testSettings({ ...(process.env.DATABASE_URL ? { DATABASE_SCHEMA: schema } : {}), ...opts.settings })
   const log = createLogger(settings.logLevel)
-  const pgliteDump = process.env.DATABASE_URL ? undefined : await pgliteDump('migrated')
+  const dump = process.env.DATABASE_URL ? undefined : await pgliteDump('migrated')
   const rt = await openRuntime(settings, log, {
     inMemory: true,
-    ...(pgliteDump ? { pgliteDump } : {}),
+    ...(dump ? { pgliteDump: dump } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   })
   t.after(async () => {

@@ -91,7 +91,10 @@ export interface Jobs {
   /** Registers a handler; it runs once `startWorking()` is called (in `worker`, or in `serve` when embedded). */
   handle<P>(def: JobDef<P>, handler: Handler<P>): void
   startWorking(opts?: { localConcurrency?: number; pollingIntervalSeconds?: number }): Promise<void>
+  /** Queue depths as pg-boss's monitor last counted them (refreshed every few seconds): for metrics. */
   stats(): Promise<QueueStat[]>
+  /** Jobs of one queue waiting to run, counted now. */
+  queued(name: string): Promise<number>
   deadJobs(limit?: number): Promise<DeadJob[]>
   /** Moves dead-lettered jobs back to their queue. */
   redrive(queue: string): Promise<number>
@@ -202,17 +205,27 @@ export async function createJobs(opts: JobsOptions): Promise<Jobs> {
         total: q.totalCount,
       }))
     },
+    async queued(name) {
+      return (await boss.findJobs(name, { queued: true, limit: 100_000 })).length
+    },
     async deadJobs(limit = 100) {
       const jobs = await boss.findJobs<{ v: number; data: unknown }>(DEAD_LETTER_QUEUE, { limit })
-      return jobs.map((j) => ({
-        id: j.id,
-        queue: j.sourceName,
-        sourceId: j.sourceId,
-        retries: j.sourceRetryCount,
-        createdOn: j.sourceCreatedOn ?? j.createdOn,
-        payload: j.data?.data ?? j.data,
-        error: j.output,
-      }))
+      const out: DeadJob[] = []
+      for (const j of jobs) {
+        // The dead-letter copy carries the payload; the error stays on the original failed job.
+        const original =
+          j.sourceName && j.sourceId ? (await boss.findJobs(j.sourceName, { id: j.sourceId }))[0] : undefined
+        out.push({
+          id: j.id,
+          queue: j.sourceName,
+          sourceId: j.sourceId,
+          retries: j.sourceRetryCount,
+          createdOn: j.sourceCreatedOn ?? j.createdOn,
+          payload: j.data?.data ?? j.data,
+          error: original?.output ?? j.output,
+        })
+      }
+      return out
     },
     redrive: (queue) => boss.redrive(DEAD_LETTER_QUEUE, { sourceName: queue }),
     async stop(stopOpts = {}) {
