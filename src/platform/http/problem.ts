@@ -57,10 +57,15 @@ export const problemPlugin = fp(
       }
       if (hasZodFastifySchemaValidationErrors(err)) {
         const prefix = (err as FastifyError).validationContext ?? 'body'
-        const errors = err.validation.map((v) => ({
-          path: zodPath(prefix, v.params.issue.path),
-          message: v.params.issue.message,
-        }))
+        const errors = err.validation.flatMap((v) => {
+          const at = zodPath(prefix, v.instancePath.split('/').filter(Boolean))
+          // An unknown field is named by its own path, so the client sees which one to drop.
+          const keys = (v.params as { keys?: string[] }).keys
+          if (v.keyword === 'unrecognized_keys' && keys?.length) {
+            return keys.map((k) => ({ path: `${at}.${k}`, message: 'is not a known field' }))
+          }
+          return [{ path: at, message: v.message ?? 'is not valid' }]
+        })
         req.log.info({ errors }, 'request failed validation')
         return send(reply, req, {
           code: 'EW_VALIDATION',
