@@ -46,7 +46,12 @@ export function hasRole(p: Principal, ...roles: Role[]): boolean {
 }
 
 /** Program staff see every lab's submissions; everyone else sees only their own organisation's. */
-export const PROGRAM_WIDE_ROLES: readonly Role[] = ['admin', 'program_officer', 'benchmark_custodian', 'auditor']
+export const PROGRAM_WIDE_ROLES: readonly Role[] = [
+  'admin',
+  'program_officer',
+  'benchmark_custodian',
+  'auditor',
+]
 
 export const TOKEN_PREFIX = 'ew_pat_'
 export const SESSION_COOKIE = 'ew_session'
@@ -54,3 +59,110 @@ export const CSRF_HEADER = 'x-csrf-token'
 /** API tokens live at most a year; the default is 90 days. */
 export const TOKEN_MAX_DAYS = 365
 export const TOKEN_DEFAULT_DAYS = 90
+
+export interface Org {
+  id: string
+  kind: OrgKind
+  name: string
+  slug: string
+  createdAt: Date
+}
+
+/** A person as anyone outside this capability sees them: never a password hash or OIDC subject. */
+export interface Person {
+  id: string
+  email: string
+  name: string
+  hasPassword: boolean
+  disabledAt: Date | null
+  createdAt: Date
+}
+
+export interface Membership {
+  orgId: string
+  personId: string
+  role: Role
+  grantedBy: string | null
+  grantedAt: Date
+}
+
+/** An organisation a person belongs to, with the roles they hold there (the organisation switcher). */
+export interface OrgWithRoles {
+  id: string
+  name: string
+  kind: OrgKind
+  slug: string
+  roles: Role[]
+}
+
+export interface PersonWithMemberships extends Person {
+  memberships: Array<{ orgId: string; orgName: string; orgKind: OrgKind; role: Role }>
+}
+
+/** What lists show about an API token: enough to recognise and revoke it, nothing to use it. */
+export interface TokenInfo {
+  id: string
+  name: string
+  hint: string
+  orgId: string
+  orgName: string
+  createdAt: Date
+  expiresAt: Date
+  revokedAt: Date | null
+  lastUsedAt: Date | null
+}
+
+export interface DemoPersona {
+  role: Role
+  label: string
+  personName: string
+  orgName: string
+  personId: string
+  orgId: string
+}
+
+export const CSRF_COOKIE = 'ew_csrf'
+export const SESSION_SECRET_PREFIX = 'ew_ses_'
+export const SIGNIN_LINK_PREFIX = 'ew_lnk_'
+export const SIGNIN_LINK_HOURS = 24
+/** Long enough to finish an identity provider's login page, short enough that stale attempts die. */
+export const OIDC_LOGIN_MINUTES = 10
+export const PASSWORD_MIN_LENGTH = 12
+/** scrypt is deliberately slow; a cap keeps one request from costing more than it should. */
+export const PASSWORD_MAX_LENGTH = 256
+export const DEMO_EMAIL_DOMAIN = 'demo.earlywatch.test'
+
+export function isRole(s: string): s is Role {
+  return Object.hasOwn(ROLES, s)
+}
+
+export function isOrgKind(s: string): s is OrgKind {
+  return (ORG_KINDS as readonly string[]).includes(s)
+}
+
+/** Emails are compared case-insensitively; the database stores them lower-cased. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase()
+}
+
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/
+
+/** "Acme AI, Inc." → "acme-ai-inc": a URL- and CLI-friendly handle derived from a name. */
+export function slugify(name: string): string {
+  return name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '')
+}
+
+/**
+ * Where a browser may be sent after sign-in: only a path on this site. Anything else
+ * (`//evil.example`, `https://…`, `/\evil`) would turn sign-in into an open redirect.
+ */
+export function safeReturnTo(value: string | undefined): string {
+  if (!value?.startsWith('/') || value.startsWith('//') || value.includes('\\')) return '/'
+  return value
+}
