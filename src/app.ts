@@ -5,11 +5,11 @@
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { notificationsRoutes } from './notifications/routes.ts'
+import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
 import { adminRoutes } from './platform/http/admin-routes.ts'
 import { buildHttp } from './platform/http/server.ts'
 import type { Runtime } from './platform/runtime.ts'
-import { notificationsRoutes } from './notifications/routes.ts'
-import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
 import { PROGRAM_JOBS, registerProgramJobs } from './program/jobs.ts'
 import { programRoutes } from './program/routes.ts'
 import { createProgramService, type ProgramService } from './program/service.ts'
@@ -47,7 +47,10 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
     jobs: rt.jobs,
     auth: services.accounts,
     routes: [
-      { prefix: '/api', plugin: accountsRoutes({ accounts: services.accounts, settings: rt.settings }) },
+      {
+        prefix: '/api',
+        plugin: accountsRoutes({ accounts: services.accounts, settings: rt.settings }),
+      },
       { prefix: '/api', plugin: programRoutes({ program: services.program }) },
       { prefix: '/api', plugin: notificationsRoutes({ notifications: services.notifications }) },
       { prefix: '/api/admin', plugin: adminRoutes({ jobs: rt.jobs }) },

@@ -32,9 +32,15 @@ test('each bad setting is named in one error', () => {
 })
 
 test('PostgreSQL requires a master key, and OIDC settings come all together', () => {
-  assert.throws(() => loadSettings({ DATABASE_URL: 'postgres://localhost/x' }), /EARLYWATCH_MASTER_KEY/)
+  assert.throws(
+    () => loadSettings({ DATABASE_URL: 'postgres://localhost/x' }),
+    /EARLYWATCH_MASTER_KEY/,
+  )
   assert.throws(() => loadSettings({ OIDC_ISSUER: 'https://id.example' }), /OIDC_ISSUER/)
-  const s = loadSettings({ DATABASE_URL: 'postgres://u:pw@localhost/x', EARLYWATCH_MASTER_KEY: key })
+  const s = loadSettings({
+    DATABASE_URL: 'postgres://u:pw@localhost/x',
+    EARLYWATCH_MASTER_KEY: key,
+  })
   assert.equal(s.embedded, false)
   assert.equal(s.workerInProcess, false)
   assert.equal(s.demo, false)

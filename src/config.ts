@@ -33,13 +33,25 @@ export const ZSettings = z
       .optional(),
     EARLYWATCH_DEMO: bool.optional(),
     EARLYWATCH_TRUST_PROXY: bool.default(false),
-    EARLYWATCH_BODY_LIMIT: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+    EARLYWATCH_BODY_LIMIT: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(100 * 1024 * 1024)
+      .default(1024 * 1024),
     EARLYWATCH_SIGNIN_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
-    EARLYWATCH_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+    EARLYWATCH_SESSION_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(12),
     EARLYWATCH_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
     /** Run a job worker inside `serve`. Defaults to on for the embedded database, off for PostgreSQL. */
     EARLYWATCH_WORKER_IN_PROCESS: bool.optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
     OIDC_ISSUER: z.url().optional(),
     OIDC_CLIENT_ID: z.string().min(1).optional(),
     OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -52,7 +64,8 @@ export const ZSettings = z
       ctx.addIssue({
         code: 'custom',
         path: ['OIDC_ISSUER'],
-        message: 'OpenID Connect needs all of OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET, or none',
+        message:
+          'OpenID Connect needs all of OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET, or none',
       })
     }
     if (s.DATABASE_URL && !s.EARLYWATCH_MASTER_KEY) {
@@ -60,7 +73,7 @@ export const ZSettings = z
         code: 'custom',
         path: ['EARLYWATCH_MASTER_KEY'],
         message:
-          'is required with DATABASE_URL (every process must share it); create one with: node -e "console.log(require(\'node:crypto\').randomBytes(32).toString(\'base64\'))"',
+          "is required with DATABASE_URL (every process must share it); create one with: node -e \"console.log(require('node:crypto').randomBytes(32).toString('base64'))\"",
       })
     }
   })
@@ -96,7 +109,9 @@ export interface Settings {
 export class SettingsError extends Error {
   readonly problems: string[]
   constructor(problems: string[]) {
-    super(`earlywatch cannot start; fix these settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    super(
+      `earlywatch cannot start; fix these settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    )
     this.name = 'SettingsError'
     this.problems = problems
   }
@@ -111,18 +126,25 @@ const KNOWN = new Set(Object.keys(ZSettings.shape))
  * @example
  * const settings = loadSettings(process.env)
  */
-export function loadSettings(env: Record<string, string | undefined>, overrides: Record<string, unknown> = {}): Settings {
+export function loadSettings(
+  env: Record<string, string | undefined>,
+  overrides: Record<string, unknown> = {},
+): Settings {
   let fromFile: Record<string, unknown> = {}
   const file = env.EARLYWATCH_CONFIG
   if (file) {
     try {
       fromFile = JSON.parse(readFileSync(file, 'utf8'))
     } catch (err) {
-      throw new SettingsError([`EARLYWATCH_CONFIG: cannot read ${file} as JSON (${(err as Error).message})`])
+      throw new SettingsError([
+        `EARLYWATCH_CONFIG: cannot read ${file} as JSON (${(err as Error).message})`,
+      ])
     }
     const unknown = Object.keys(fromFile).filter((k) => !KNOWN.has(k))
     if (unknown.length) {
-      throw new SettingsError(unknown.map((k) => `${k} (in ${file}): unknown setting; see docs/settings.md`))
+      throw new SettingsError(
+        unknown.map((k) => `${k} (in ${file}): unknown setting; see docs/settings.md`),
+      )
     }
   }
   const fromEnv: Record<string, unknown> = {}

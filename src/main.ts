@@ -48,7 +48,10 @@ program
   .description('Run the HTTP API, web UI and (embedded database) an in-process job worker')
   .option('--no-demo', 'do not load demo data on first start')
   .addOption(new Option('-p, --port <port>', 'port to listen on (overrides PORT)'))
-  .option('--with-worker', 'also run a job worker in this process (default with the embedded database)')
+  .option(
+    '--with-worker',
+    'also run a job worker in this process (default with the embedded database)',
+  )
   .action(async (opts: { demo: boolean; port?: string; withWorker?: boolean }) => {
     const overrides: Record<string, unknown> = {}
     if (opts.port) overrides.PORT = opts.port
@@ -58,7 +61,8 @@ program
     const log = createLogger(settings.logLevel)
     log.info({ settings: settingsSummary(settings) }, 'starting earlywatch')
     const rt = await openRuntime(settings, log)
-    if (rt.migration.applied.length) log.info({ applied: rt.migration.applied }, 'database migrated')
+    if (rt.migration.applied.length)
+      log.info({ applied: rt.migration.applied }, 'database migrated')
     const services = await createServices(rt)
     const first = await services.accounts.bootstrap({ publicUrl: settings.publicUrl })
     if (first && settings.demo) await seedDemo(services, rt.clock)
@@ -68,7 +72,9 @@ program
     installShutdown(rt, async () => app.close(), settings)
     await app.listen({ port: settings.port, host: settings.host })
     const url = `http://${settings.host === '0.0.0.0' ? 'localhost' : settings.host}:${settings.port}`
-    process.stdout.write(`\nearlywatch is running at ${url === 'http://127.0.0.1:' + settings.port ? `http://localhost:${settings.port}` : url}\n`)
+    process.stdout.write(
+      `\nearlywatch is running at ${url === 'http://127.0.0.1:' + settings.port ? `http://localhost:${settings.port}` : url}\n`,
+    )
     if (first) process.stdout.write(`${first.message}\n`)
     process.stdout.write('\n')
   })
@@ -82,10 +88,14 @@ program
     const log = createLogger(settings.logLevel)
     const concurrency = Number(opts.concurrency)
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-      throw new (await import('./platform/cli.ts')).CliError('--concurrency must be a whole number from 1 to 64')
+      throw new (await import('./platform/cli.ts')).CliError(
+        '--concurrency must be a whole number from 1 to 64',
+      )
     }
     if (settings.embedded) {
-      log.warn('worker is running on the embedded database; only this process can open it, so `serve` cannot run beside it. Set DATABASE_URL to run workers next to serve.')
+      log.warn(
+        'worker is running on the embedded database; only this process can open it, so `serve` cannot run beside it. Set DATABASE_URL to run workers next to serve.',
+      )
     }
     log.info({ settings: settingsSummary(settings) }, 'starting earlywatch worker')
     const rt = await openRuntime(settings, log)
@@ -98,23 +108,37 @@ program
 
 program
   .command('migrate')
-  .description('Apply pending database migrations and exit (serve and worker also do this at start)')
+  .description(
+    'Apply pending database migrations and exit (serve and worker also do this at start)',
+  )
   .action(async () => {
     const settings = settingsFrom()
     const rt = await openRuntime(settings, cliLogger(settings))
     await rt.close()
-    ctx.out().print(rt.migration, (m) =>
-      m.applied.length ? `applied ${m.applied.map((a) => `${a.id}_${a.name}`).join(', ')}; now at ${m.current}` : `up to date at migration ${m.current}`,
-    )
+    ctx
+      .out()
+      .print(rt.migration, (m) =>
+        m.applied.length
+          ? `applied ${m.applied.map((a) => `${a.id}_${a.name}`).join(', ')}; now at ${m.current}`
+          : `up to date at migration ${m.current}`,
+      )
   })
 
 program
   .command('demo')
-  .description('Load the demo data (program, two labs, submissions in several states) into the database')
+  .description(
+    'Load the demo data (program, two labs, submissions in several states) into the database',
+  )
   .action(async () => {
     await ctx.withServices(async (s: Services, rt: Runtime) => {
       const r = await seedDemo(s, rt.clock)
-      ctx.out().print(r, (d) => `demo data loaded: ${d.organisations} organisations, ${d.people} people, ${d.submissions} submissions`)
+      ctx
+        .out()
+        .print(
+          r,
+          (d) =>
+            `demo data loaded: ${d.organisations} organisations, ${d.people} people, ${d.submissions} submissions`,
+        )
     })
   })
 
@@ -136,7 +160,15 @@ jobs
     await ctx.withServices(async (_s, rt) => {
       const dead = await rt.jobs.deadJobs(Number(opts.limit))
       ctx.out().print(dead, (d) =>
-        table(d.map((j) => ({ id: j.id, queue: j.queue, retries: j.retries, created: j.createdOn, error: JSON.stringify(j.error)?.slice(0, 80) }))),
+        table(
+          d.map((j) => ({
+            id: j.id,
+            queue: j.queue,
+            retries: j.retries,
+            created: j.createdOn,
+            error: JSON.stringify(j.error)?.slice(0, 80),
+          })),
+        ),
       )
     })
   })

@@ -1,7 +1,7 @@
 /** Shared CLI plumbing: exit codes that mean something, --json output, tables, progress bars. */
 import cliProgress from 'cli-progress'
-import { isAppError } from './errors.ts'
 import { SettingsError } from '../config.ts'
+import { isAppError } from './errors.ts'
 
 /** Exit codes, stable for scripts. */
 export const EXIT = {
@@ -41,10 +41,17 @@ export function exitCodeFor(err: unknown): number {
 export function describeError(err: unknown): string {
   if (err instanceof SettingsError) return err.message
   if (isAppError(err)) {
-    const fields = err.errors?.length ? ` (${err.errors.map((e) => `${e.path}: ${e.message}`).join('; ')})` : ''
+    const fields = err.errors?.length
+      ? ` (${err.errors.map((e) => `${e.path}: ${e.message}`).join('; ')})`
+      : ''
     return `${err.detail}${fields && !err.detail.includes(err.errors![0]!.message) ? fields : ''}`
   }
-  if (err && typeof err === 'object' && 'issues' in err && Array.isArray((err as { issues: unknown[] }).issues)) {
+  if (
+    err &&
+    typeof err === 'object' &&
+    'issues' in err &&
+    Array.isArray((err as { issues: unknown[] }).issues)
+  ) {
     return (err as { issues: Array<{ path: PropertyKey[]; message: string }> }).issues
       .map((i) => `${i.path.map(String).join('.') || 'input'}: ${i.message}`)
       .join('; ')
@@ -69,7 +76,10 @@ export function output(json: boolean, stream: NodeJS.WriteStream = process.stdou
       // Progress goes to stderr and only to a terminal, so --json and pipes stay clean.
       if (json || !process.stderr.isTTY) return { tick() {}, stop() {} }
       const bar = new cliProgress.SingleBar(
-        { format: `${label} [{bar}] {percentage}% | {value}/{total} | eta {eta}s`, stream: process.stderr },
+        {
+          format: `${label} [{bar}] {percentage}% | {value}/{total} | eta {eta}s`,
+          stream: process.stderr,
+        },
         cliProgress.Presets.shades_classic,
       )
       bar.start(total, 0)
@@ -82,8 +92,16 @@ export function output(json: boolean, stream: NodeJS.WriteStream = process.stdou
 export function table(rows: Array<Record<string, unknown>>, columns?: string[]): string {
   if (rows.length === 0) return '(none)'
   const cols = columns ?? Object.keys(rows[0]!)
-  const cell = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v))
+  const cell = (v: unknown) =>
+    v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v)
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)))
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()
-  return [line(cols.map((c) => c.toUpperCase())), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n')
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
+  return [
+    line(cols.map((c) => c.toUpperCase())),
+    ...rows.map((r) => line(cols.map((c) => cell(r[c])))),
+  ].join('\n')
 }

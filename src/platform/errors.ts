@@ -23,13 +23,21 @@ export const ErrorCodes = {
   EW_FORBIDDEN: { code: 'EW_FORBIDDEN', status: 403, title: 'Your role does not allow this' },
   EW_CSRF: { code: 'EW_CSRF', status: 403, title: 'The CSRF token is missing or wrong' },
   EW_NOT_FOUND: { code: 'EW_NOT_FOUND', status: 404, title: 'Not found' },
-  EW_CONFLICT: { code: 'EW_CONFLICT', status: 409, title: 'The request conflicts with the current state' },
+  EW_CONFLICT: {
+    code: 'EW_CONFLICT',
+    status: 409,
+    title: 'The request conflicts with the current state',
+  },
   EW_INVALID_TRANSITION: {
     code: 'EW_INVALID_TRANSITION',
     status: 409,
     title: 'That change is not possible in the current state',
   },
-  EW_PAYLOAD_TOO_LARGE: { code: 'EW_PAYLOAD_TOO_LARGE', status: 413, title: 'The request body is too large' },
+  EW_PAYLOAD_TOO_LARGE: {
+    code: 'EW_PAYLOAD_TOO_LARGE',
+    status: 413,
+    title: 'The request body is too large',
+  },
   EW_UNSUPPORTED_MEDIA_TYPE: {
     code: 'EW_UNSUPPORTED_MEDIA_TYPE',
     status: 415,

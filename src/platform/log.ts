@@ -1,5 +1,5 @@
 /** The one pino logger. Children carry reqId or jobId; redaction keeps credentials and controlled content out. */
-import { pino, type Logger, type LoggerOptions } from 'pino'
+import { type Logger, type LoggerOptions, pino } from 'pino'
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -17,7 +17,10 @@ export const REDACT_PATHS = [
   'token',
 ]
 
-export function createLogger(level: LoggerOptions['level'], destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  level: LoggerOptions['level'],
+  destination?: pino.DestinationStream,
+): Logger {
   const opts: LoggerOptions = {
     level,
     base: { service: 'earlywatch' },

@@ -1,13 +1,14 @@
 /** Opens what every process role needs: the database (migrated), the job queue, the key provider, the clock. */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+
 import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { PGliteLike } from 'pg-boss'
 import type { Settings } from '../config.ts'
 import { type Clock, systemClock } from './clock.ts'
 import { type Envelopes, envelopes, localKeyProvider } from './crypto/envelope.ts'
 import type { Db } from './db/db.ts'
-import { migrate, type MigrateResult } from './db/migrate.ts'
+import { type MigrateResult, migrate } from './db/migrate.ts'
 import { openPool } from './db/pg.ts'
 import { openPGlite } from './db/pglite.ts'
 import { createJobs, type Jobs } from './jobs/jobs.ts'
@@ -41,7 +42,10 @@ function masterKey(settings: Settings, log: Logger): Buffer {
   const key = randomBytes(32)
   writeFileSync(file, key.toString('base64'), { mode: 0o600 })
   chmodSync(file, 0o600)
-  log.info({ file }, 'generated a new key-encryption key for this data directory; back it up with the data')
+  log.info(
+    { file },
+    'generated a new key-encryption key for this data directory; back it up with the data',
+  )
   return key
 }
 
@@ -53,30 +57,51 @@ export interface OpenOptions {
   pgliteDump?: Blob
 }
 
-export async function openRuntime(settings: Settings, log: Logger, opts: OpenOptions = {}): Promise<Runtime> {
+export async function openRuntime(
+  settings: Settings,
+  log: Logger,
+  opts: OpenOptions = {},
+): Promise<Runtime> {
   let db: Db
   let jobs: Jobs
   if (settings.embedded) {
     if (!opts.inMemory) mkdirSync(settings.dataDir, { recursive: true })
-    const { db: pdb, raw } = await openPGlite(opts.inMemory ? undefined : path.join(settings.dataDir, 'pgdata'), opts.pgliteDump)
+    const { db: pdb, raw } = await openPGlite(
+      opts.inMemory ? undefined : path.join(settings.dataDir, 'pgdata'),
+      opts.pgliteDump,
+    )
     db = pdb
     const migration = await migrate(db)
-    jobs = await createJobs({ log, schema: 'pgboss', backend: { kind: 'pglite', pglite: raw as unknown as PGliteLike } })
+    jobs = await createJobs({
+      log,
+      schema: 'pgboss',
+      backend: { kind: 'pglite', pglite: raw as unknown as PGliteLike },
+    })
     return finish(migration)
   }
-  const { db: pgdb } = openPool(settings.databaseUrl!, settings.databaseSchema, settings.databasePoolSize)
+  const { db: pgdb } = openPool(
+    settings.databaseUrl!,
+    settings.databaseSchema,
+    settings.databasePoolSize,
+  )
   db = pgdb
   try {
     await db.query('SELECT 1')
   } catch (err) {
     await db.close().catch(() => {})
-    throw new Error(`Cannot reach PostgreSQL at DATABASE_URL (${(err as Error).message}). Check the URL, that the server runs, and that it accepts this user.`)
+    throw new Error(
+      `Cannot reach PostgreSQL at DATABASE_URL (${(err as Error).message}). Check the URL, that the server runs, and that it accepts this user.`,
+    )
   }
   const migration = await migrate(db, settings.databaseSchema)
   jobs = await createJobs({
     log,
     schema: bossSchema(settings.databaseSchema),
-    backend: { kind: 'postgres', connectionString: settings.databaseUrl!, searchPath: settings.databaseSchema },
+    backend: {
+      kind: 'postgres',
+      connectionString: settings.databaseUrl!,
+      searchPath: settings.databaseSchema,
+    },
   })
   return finish(migration)
 
@@ -91,7 +116,9 @@ export async function openRuntime(settings: Settings, log: Logger, opts: OpenOpt
       clock: opts.clock ?? systemClock,
       migration,
       async close() {
-        await jobs.stop({ graceful: true, timeoutMs: settings.shutdownTimeoutMs }).catch((err) => log.warn({ err }, 'job queue did not stop cleanly'))
+        await jobs
+          .stop({ graceful: true, timeoutMs: settings.shutdownTimeoutMs })
+          .catch((err) => log.warn({ err }, 'job queue did not stop cleanly'))
         await db.close().catch((err) => log.warn({ err }, 'database did not close cleanly'))
       },
     }

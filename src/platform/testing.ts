@@ -6,16 +6,16 @@ import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { TestContext } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import type { PGliteLike } from 'pg-boss'
 import { loadSettings, type Settings } from '../config.ts'
 import type { Clock } from './clock.ts'
-import { createLogger } from './log.ts'
-import type { PGliteLike } from 'pg-boss'
 import { migrate, readMigrations } from './db/migrate.ts'
 import { openPGlite } from './db/pglite.ts'
 import { createJobs } from './jobs/jobs.ts'
+import { createLogger } from './log.ts'
 import { bossSchema, openRuntime, type Runtime } from './runtime.ts'
 
 export const TEST_MASTER_KEY = Buffer.alloc(32, 42).toString('base64')
@@ -24,7 +24,10 @@ export const TEST_MASTER_KEY = Buffer.alloc(32, 42).toString('base64')
 export const testBackend: 'pglite' | 'postgres' = process.env.DATABASE_URL ? 'postgres' : 'pglite'
 
 export function testSettings(overrides: Record<string, unknown> = {}): Settings {
-  const env: Record<string, string | undefined> = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', EARLYWATCH_DEMO: 'false' }
+  const env: Record<string, string | undefined> = {
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    EARLYWATCH_DEMO: 'false',
+  }
   if (process.env.DATABASE_URL) {
     env.DATABASE_URL = process.env.DATABASE_URL
     env.EARLYWATCH_MASTER_KEY = TEST_MASTER_KEY
@@ -67,7 +70,11 @@ export function pgliteDump(kind: 'empty' | 'migrated'): Promise<Blob> {
     dump = (async () => {
       const key = createHash('sha256')
         .update(kind)
-        .update(readMigrations().map((m) => m.sha256).join(','))
+        .update(
+          readMigrations()
+            .map((m) => m.sha256)
+            .join(','),
+        )
         .update(lockfile())
         .digest('hex')
         .slice(0, 16)
@@ -104,7 +111,10 @@ export interface TestRuntimeOptions {
 /** A migrated runtime on a fresh database, closed (and on PostgreSQL dropped) when the test ends. */
 export async function testRuntime(t: TestContext, opts: TestRuntimeOptions = {}): Promise<Runtime> {
   const schema = process.env.DATABASE_URL ? schemaFor(t.fullName) : 'public'
-  const settings = testSettings({ ...(process.env.DATABASE_URL ? { DATABASE_SCHEMA: schema } : {}), ...opts.settings })
+  const settings = testSettings({
+    ...(process.env.DATABASE_URL ? { DATABASE_SCHEMA: schema } : {}),
+    ...opts.settings,
+  })
   const log = createLogger(settings.logLevel)
   const dump = process.env.DATABASE_URL ? undefined : await pgliteDump('migrated')
   const rt = await openRuntime(settings, log, {
@@ -114,7 +124,8 @@ export async function testRuntime(t: TestContext, opts: TestRuntimeOptions = {})
   })
   t.after(async () => {
     await rt.close()
-    if (process.env.DATABASE_URL) await dropSchemas(process.env.DATABASE_URL, [schema, bossSchema(schema)])
+    if (process.env.DATABASE_URL)
+      await dropSchemas(process.env.DATABASE_URL, [schema, bossSchema(schema)])
   })
   return rt
 }

@@ -30,12 +30,14 @@ function open(key: Buffer, sealed: Buffer, aad: Buffer): Buffer {
 }
 
 export function localKeyProvider(kek: Buffer, keyId = 'local-1'): KeyProvider {
-  if (kek.length !== 32) throw new Error('The key-encryption key must be 32 bytes (EARLYWATCH_MASTER_KEY).')
+  if (kek.length !== 32)
+    throw new Error('The key-encryption key must be 32 bytes (EARLYWATCH_MASTER_KEY).')
   return {
     keyId,
     wrap: async (dk) => seal(kek, dk, Buffer.from(keyId)),
     unwrap: async (wrapped, id) => {
-      if (id !== keyId) throw new Error(`No key-encryption key ${id} is configured; this provider has ${keyId}.`)
+      if (id !== keyId)
+        throw new Error(`No key-encryption key ${id} is configured; this provider has ${keyId}.`)
       return open(kek, wrapped, Buffer.from(id))
     },
   }
@@ -65,8 +67,17 @@ export function envelopes(keys: KeyProvider): Envelopes {
     async encrypt(plain, context) {
       const dk = randomBytes(32)
       try {
-        const ct = seal(dk, Buffer.isBuffer(plain) ? plain : Buffer.from(plain, 'utf8'), Buffer.from(context))
-        return { v: 1, kid: keys.keyId, dk: (await keys.wrap(dk)).toString('base64'), ct: ct.toString('base64') }
+        const ct = seal(
+          dk,
+          Buffer.isBuffer(plain) ? plain : Buffer.from(plain, 'utf8'),
+          Buffer.from(context),
+        )
+        return {
+          v: 1,
+          kid: keys.keyId,
+          dk: (await keys.wrap(dk)).toString('base64'),
+          ct: ct.toString('base64'),
+        }
       } finally {
         dk.fill(0)
       }

@@ -26,7 +26,9 @@ const adapters: Array<{ name: string; make: MakeDb | null; skip?: string }> = [
   },
   {
     name: 'postgres',
-    skip: process.env.DATABASE_URL ? undefined : 'DATABASE_URL is not set; CI sets it to run this suite on PostgreSQL',
+    skip: process.env.DATABASE_URL
+      ? undefined
+      : 'DATABASE_URL is not set; CI sets it to run this suite on PostgreSQL',
     make: process.env.DATABASE_URL
       ? async (name) => {
           const schema = schemaFor(name)
@@ -58,17 +60,29 @@ for (const adapter of adapters) {
         await h.drop()
         await h.db.close()
       })
-      await h.db.query('CREATE TABLE thing (id int PRIMARY KEY, n bigint, at timestamptz, doc jsonb, label text)')
+      await h.db.query(
+        'CREATE TABLE thing (id int PRIMARY KEY, n bigint, at timestamptz, doc jsonb, label text)',
+      )
       return h.db
     }
 
     test('query binds parameters and maps int8 to number, timestamptz to Date, jsonb to objects', async (t) => {
       const db = await open(t)
       const at = new Date('2026-05-01T12:00:00Z')
-      await db.query('INSERT INTO thing VALUES ($1, $2, $3, $4, $5)', [1, 42, at, JSON.stringify({ a: [1] }), "it's"])
-      const { rows, rowCount } = await db.query<{ n: number; at: Date; doc: unknown; label: string; c: number }>(
-        'SELECT n, at, doc, label, count(*) OVER () AS c FROM thing',
-      )
+      await db.query('INSERT INTO thing VALUES ($1, $2, $3, $4, $5)', [
+        1,
+        42,
+        at,
+        JSON.stringify({ a: [1] }),
+        "it's",
+      ])
+      const { rows, rowCount } = await db.query<{
+        n: number
+        at: Date
+        doc: unknown
+        label: string
+        c: number
+      }>('SELECT n, at, doc, label, count(*) OVER () AS c FROM thing')
       assert.equal(rowCount, 1)
       assert.deepEqual(rows[0], { n: 42, at, doc: { a: [1] }, label: "it's", c: 1 })
       const upd = await db.query('UPDATE thing SET label = $1', ['x'])
@@ -143,11 +157,17 @@ for (const adapter of adapters) {
         '0002_second.sql': 'CREATE TABLE b (id int);',
       })
       const first = await migrate(h.db, h.schema, readMigrations(dir))
-      assert.deepEqual(first.applied.map((m) => m.id), [1, 2])
+      assert.deepEqual(
+        first.applied.map((m) => m.id),
+        [1, 2],
+      )
       const again = await migrate(h.db, h.schema, readMigrations(dir))
       assert.deepEqual(again.applied, [])
       writeFileSync(path.join(dir, '0002_second.sql'), 'CREATE TABLE b (id bigint);')
-      await assert.rejects(migrate(h.db, h.schema, readMigrations(dir)), /was changed after it was applied/)
+      await assert.rejects(
+        migrate(h.db, h.schema, readMigrations(dir)),
+        /was changed after it was applied/,
+      )
     })
 
     test('a failing migration is rolled back whole', async (t) => {
@@ -175,7 +195,11 @@ test('migration files are numbered without gaps', () => {
   assert.ok(readMigrations().length >= 2)
 })
 
-test('many processes migrating at once: the advisory lock lets exactly one apply', { skip: process.env.DATABASE_URL ? undefined : 'needs DATABASE_URL (PostgreSQL): PGlite is one process' }, async (t) => {
+test('many processes migrating at once: the advisory lock lets exactly one apply', {
+  skip: process.env.DATABASE_URL
+    ? undefined
+    : 'needs DATABASE_URL (PostgreSQL): PGlite is one process',
+}, async (t) => {
   const schema = schemaFor(t.fullName)
   const pools = [1, 2, 3].map(() => openPool(process.env.DATABASE_URL!, schema, 2).db)
   t.after(async () => {

@@ -5,7 +5,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Db } from './db.ts'
 
-export const MIGRATIONS_DIR = path.resolve(fileURLToPath(new URL('../../../migrations', import.meta.url)))
+export const MIGRATIONS_DIR = path.resolve(
+  fileURLToPath(new URL('../../../migrations', import.meta.url)),
+)
 
 export interface Migration {
   id: number
@@ -22,10 +24,18 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     const m = FILE.exec(file)
     if (!m) continue
     const sql = readFileSync(path.join(dir, file), 'utf8')
-    out.push({ id: Number(m[1]), name: m[2]!, sql, sha256: createHash('sha256').update(sql).digest('hex') })
+    out.push({
+      id: Number(m[1]),
+      name: m[2]!,
+      sql,
+      sha256: createHash('sha256').update(sql).digest('hex'),
+    })
   }
   out.forEach((m, i) => {
-    if (m.id !== i + 1) throw new Error(`Migration ${m.id}_${m.name} is out of sequence: expected number ${i + 1}. Migrations are numbered 0001, 0002, … without gaps.`)
+    if (m.id !== i + 1)
+      throw new Error(
+        `Migration ${m.id}_${m.name} is out of sequence: expected number ${i + 1}. Migrations are numbered 0001, 0002, … without gaps.`,
+      )
   })
   return out
 }
@@ -43,7 +53,11 @@ export interface MigrateResult {
  * transaction-scoped advisory lock makes all but one wait, and they then find nothing to do.
  * A migration already applied whose file changed stops start-up: history is forward-only.
  */
-export async function migrate(db: Db, schema = 'public', migrations = readMigrations()): Promise<MigrateResult> {
+export async function migrate(
+  db: Db,
+  schema = 'public',
+  migrations = readMigrations(),
+): Promise<MigrateResult> {
   if (schema !== 'public') await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY])
@@ -75,7 +89,11 @@ export async function migrate(db: Db, schema = 'public', migrations = readMigrat
     for (const m of migrations) {
       if (done.has(m.id)) continue
       await tx.exec(m.sql)
-      await tx.query('INSERT INTO ew_migration (id, name, sha256) VALUES ($1, $2, $3)', [m.id, m.name, m.sha256])
+      await tx.query('INSERT INTO ew_migration (id, name, sha256) VALUES ($1, $2, $3)', [
+        m.id,
+        m.name,
+        m.sha256,
+      ])
       applied.push({ id: m.id, name: m.name })
     }
     return { applied, current: migrations.at(-1)?.id ?? 0 }

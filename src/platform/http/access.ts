@@ -5,9 +5,15 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { CSRF_HEADER, type Principal, type Role, SESSION_COOKIE, TOKEN_PREFIX } from '../../accounts/model.ts'
-import { AppError, ErrorCodes } from '../errors.ts'
+import {
+  CSRF_HEADER,
+  type Principal,
+  type Role,
+  SESSION_COOKIE,
+  TOKEN_PREFIX,
+} from '../../accounts/model.ts'
 import { safeEqual } from '../crypto/secrets.ts'
+import { AppError, ErrorCodes } from '../errors.ts'
 
 /**
  * - `public`: anyone, signed in or not.
@@ -91,7 +97,8 @@ export const accessPlugin = fp<{ auth: Authenticator }>(
           }
         }
       }
-      if (req.principal) req.log = req.log.child({ personId: req.principal.personId, orgId: req.principal.orgId })
+      if (req.principal)
+        req.log = req.log.child({ personId: req.principal.personId, orgId: req.principal.orgId })
       if (access === 'public') return
       if (!req.principal) throw new AppError(ErrorCodes.EW_UNAUTHENTICATED)
       if (access === 'signed-in') return

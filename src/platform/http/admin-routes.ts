@@ -22,13 +22,22 @@ const ZDeadJob = z.object({
   error: z.unknown(),
 })
 
-export function adminRoutes(deps: { jobs: Pick<Jobs, 'stats' | 'deadJobs' | 'redrive'> }): FastifyPluginAsync {
+export function adminRoutes(deps: {
+  jobs: Pick<Jobs, 'stats' | 'deadJobs' | 'redrive'>
+}): FastifyPluginAsync {
   return async (root) => {
     const app = root.withTypeProvider<ZodTypeProvider>()
     const access = { roles: ['admin'] } as const
     app.get(
       '/jobs',
-      { config: { access }, schema: { tags: ['admin'], summary: 'Job queues and their depth', response: { 200: z.object({ queues: z.array(ZQueue) }) } } },
+      {
+        config: { access },
+        schema: {
+          tags: ['admin'],
+          summary: 'Job queues and their depth',
+          response: { 200: z.object({ queues: z.array(ZQueue) }) },
+        },
+      },
       async () => ({ queues: await deps.jobs.stats() }),
     )
     app.get(
@@ -38,7 +47,9 @@ export function adminRoutes(deps: { jobs: Pick<Jobs, 'stats' | 'deadJobs' | 'red
         schema: {
           tags: ['admin'],
           summary: 'Jobs that failed every retry',
-          querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict(),
+          querystring: z
+            .object({ limit: z.coerce.number().int().min(1).max(1000).default(100) })
+            .strict(),
           response: { 200: z.object({ jobs: z.array(ZDeadJob) }) },
         },
       },

@@ -17,7 +17,12 @@ export interface Problem {
 
 const TYPE_BASE = 'https://earlywatch.dev/problems/'
 
-function send(reply: FastifyReply, req: FastifyRequest, p: Omit<Problem, 'instance' | 'type'>, headers?: Record<string, string>) {
+function send(
+  reply: FastifyReply,
+  req: FastifyRequest,
+  p: Omit<Problem, 'instance' | 'type'>,
+  headers?: Record<string, string>,
+) {
   const body: Problem = { type: `${TYPE_BASE}${p.code}`, instance: `urn:request:${req.id}`, ...p }
   if (headers) reply.headers(headers)
   return reply.status(p.status).type('application/problem+json').send(body)
@@ -76,7 +81,10 @@ export const problemPlugin = fp(
         })
       }
       if (err instanceof ZodError) {
-        const errors = err.issues.map((i) => ({ path: zodPath('', i.path) || '(input)', message: i.message }))
+        const errors = err.issues.map((i) => ({
+          path: zodPath('', i.path) || '(input)',
+          message: i.message,
+        }))
         return send(reply, req, {
           code: 'EW_VALIDATION',
           status: 400,
@@ -88,12 +96,23 @@ export const problemPlugin = fp(
       const fe = err as FastifyError
       const mapped = fe.code ? FASTIFY_CLIENT[fe.code] : undefined
       if (mapped || (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)) {
-        const def = ErrorCodes[mapped ?? (fe.statusCode === 429 ? 'EW_RATE_LIMITED' : 'EW_BAD_REQUEST')]
+        const def =
+          ErrorCodes[mapped ?? (fe.statusCode === 429 ? 'EW_RATE_LIMITED' : 'EW_BAD_REQUEST')]
         req.log.info({ code: fe.code }, fe.message)
         const headers: Record<string, string> = {}
         const retry = reply.getHeader('retry-after')
         if (retry !== undefined) headers['retry-after'] = String(retry)
-        return send(reply, req, { code: def.code, status: fe.statusCode ?? def.status, title: def.title, detail: fe.message }, headers)
+        return send(
+          reply,
+          req,
+          {
+            code: def.code,
+            status: fe.statusCode ?? def.status,
+            title: def.title,
+            detail: fe.message,
+          },
+          headers,
+        )
       }
       req.log.error({ err }, 'unhandled error')
       return send(reply, req, {

@@ -25,7 +25,10 @@ const officer: Principal = {
 
 const fakeAuth: Authenticator = {
   fromToken: async (t) => (t === 'ew_pat_good' ? officer : null),
-  fromSession: async (s) => (s === 'sess-1' ? { principal: { ...officer, via: 'session' }, csrfHash: hashSecret('csrf-1') } : null),
+  fromSession: async (s) =>
+    s === 'sess-1'
+      ? { principal: { ...officer, via: 'session' }, csrfHash: hashSecret('csrf-1') }
+      : null,
   hashCsrf: hashSecret,
 }
 
@@ -46,16 +49,27 @@ const things: FastifyPluginAsync = async (root) => {
     throw new Error('secret internals: password=hunter2')
   })
   app.get('/gone', { config: { access: 'public' } }, async () => {
-    throw new AppError(ErrorCodes.EW_NOT_FOUND, { detail: 'No thing with id t_1 is visible to you.' })
+    throw new AppError(ErrorCodes.EW_NOT_FOUND, {
+      detail: 'No thing with id t_1 is visible to you.',
+    })
   })
-  app.get('/mine', { config: { access: 'signed-in' } }, async (req) => ({ who: req.principal?.personId }))
+  app.get('/mine', { config: { access: 'signed-in' } }, async (req) => ({
+    who: req.principal?.personId,
+  }))
 }
 
-async function build(t: { after(fn: () => Promise<void>): void }, opts: { routes?: RouteModule[]; publicUrl?: string; ready?: () => Promise<void> } = {}) {
+async function build(
+  t: { after(fn: () => Promise<void>): void },
+  opts: { routes?: RouteModule[]; publicUrl?: string; ready?: () => Promise<void> } = {},
+) {
   const app = await buildHttp({
     settings: testSettings(opts.publicUrl ? { EARLYWATCH_PUBLIC_URL: opts.publicUrl } : {}),
     log: createLogger('silent'),
-    jobs: { stats: async () => [{ name: 'program.deadline', queued: 3, active: 1, deferred: 2, failed: 0, total: 6 }] },
+    jobs: {
+      stats: async () => [
+        { name: 'program.deadline', queued: 3, active: 1, deferred: 2, failed: 0, total: 6 },
+      ],
+    },
     auth: fakeAuth,
     routes: opts.routes ?? [{ prefix: '/api', plugin: things }],
     ready: opts.ready ?? (async () => {}),
@@ -73,13 +87,26 @@ test('errors are problem+json: not found, validation naming each field, unknown 
   assert.equal(nf.headers['content-type'], 'application/problem+json; charset=utf-8')
   assert.equal(nf.json().code, 'EW_NOT_FOUND')
 
-  const bad = await app.inject({ method: 'POST', url: '/api/things', headers: bearer, payload: { name: '', count: 'x' } })
+  const bad = await app.inject({
+    method: 'POST',
+    url: '/api/things',
+    headers: bearer,
+    payload: { name: '', count: 'x' },
+  })
   assert.equal(bad.statusCode, 400)
   const body = bad.json()
   assert.equal(body.code, 'EW_VALIDATION')
-  assert.deepEqual(body.errors.map((e: { path: string }) => e.path).sort(), ['body.count', 'body.name'])
+  assert.deepEqual(body.errors.map((e: { path: string }) => e.path).sort(), [
+    'body.count',
+    'body.name',
+  ])
 
-  const extra = await app.inject({ method: 'POST', url: '/api/things', headers: bearer, payload: { name: 'a', count: 1, admin: true } })
+  const extra = await app.inject({
+    method: 'POST',
+    url: '/api/things',
+    headers: bearer,
+    payload: { name: 'a', count: 1, admin: true },
+  })
   assert.equal(extra.statusCode, 400)
   assert.match(extra.json().detail, /admin/)
 
@@ -103,14 +130,23 @@ test('oversized bodies get 413 and unsupported media types 415, as problem+json'
   })
   assert.equal(big.statusCode, 413)
   assert.equal(big.json().code, 'EW_PAYLOAD_TOO_LARGE')
-  const text = await app.inject({ method: 'POST', url: '/api/things', headers: { ...bearer, 'content-type': 'text/csv' }, payload: 'a,b' })
+  const text = await app.inject({
+    method: 'POST',
+    url: '/api/things',
+    headers: { ...bearer, 'content-type': 'text/csv' },
+    payload: 'a,b',
+  })
   assert.equal(text.statusCode, 415)
   assert.equal(text.json().code, 'EW_UNSUPPORTED_MEDIA_TYPE')
 })
 
 test('an unexpected error is a generic 500 carrying the request id, never the internal message', async (t) => {
   const app = await build(t)
-  const res = await app.inject({ method: 'GET', url: '/api/boom', headers: { 'x-request-id': 'trace-abc' } })
+  const res = await app.inject({
+    method: 'GET',
+    url: '/api/boom',
+    headers: { 'x-request-id': 'trace-abc' },
+  })
   assert.equal(res.statusCode, 500)
   assert.equal(res.headers['x-request-id'], 'trace-abc')
   assert.equal(res.json().instance, 'urn:request:trace-abc')
@@ -123,7 +159,11 @@ test('every response has a request id; an unsafe given one is replaced', async (
   const app = await build(t)
   const a = await app.inject({ method: 'GET', url: '/healthz' })
   assert.match(String(a.headers['x-request-id']), /^[0-9a-f-]{36}$/)
-  const b = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id\n' } })
+  const b = await app.inject({
+    method: 'GET',
+    url: '/healthz',
+    headers: { 'x-request-id': 'bad id\n' },
+  })
   assert.notEqual(b.headers['x-request-id'], 'bad id\n')
 })
 
@@ -178,27 +218,55 @@ test('access: anonymous 401, wrong role 403, session writes need the CSRF header
   const app = await build(t)
   const payload = { name: 'a', count: 1 }
   assert.equal((await app.inject({ method: 'POST', url: '/api/things', payload })).statusCode, 401)
-  const badToken = await app.inject({ method: 'POST', url: '/api/things', headers: { authorization: 'Bearer ew_pat_nope' }, payload })
+  const badToken = await app.inject({
+    method: 'POST',
+    url: '/api/things',
+    headers: { authorization: 'Bearer ew_pat_nope' },
+    payload,
+  })
   assert.equal(badToken.json().code, 'EW_TOKEN_INVALID')
-  const notBearer = await app.inject({ method: 'GET', url: '/api/mine', headers: { authorization: 'Basic abc' } })
+  const notBearer = await app.inject({
+    method: 'GET',
+    url: '/api/mine',
+    headers: { authorization: 'Basic abc' },
+  })
   assert.equal(notBearer.statusCode, 401)
-  assert.equal((await app.inject({ method: 'POST', url: '/api/things', headers: bearer, payload })).statusCode, 201)
+  assert.equal(
+    (await app.inject({ method: 'POST', url: '/api/things', headers: bearer, payload })).statusCode,
+    201,
+  )
   const cookie = { cookie: 'ew_session=sess-1' }
   const noCsrf = await app.inject({ method: 'POST', url: '/api/things', headers: cookie, payload })
   assert.equal(noCsrf.statusCode, 403)
   assert.equal(noCsrf.json().code, 'EW_CSRF')
-  const wrong = await app.inject({ method: 'POST', url: '/api/things', headers: { ...cookie, 'x-csrf-token': 'csrf-2' }, payload })
+  const wrong = await app.inject({
+    method: 'POST',
+    url: '/api/things',
+    headers: { ...cookie, 'x-csrf-token': 'csrf-2' },
+    payload,
+  })
   assert.equal(wrong.statusCode, 403)
-  const ok = await app.inject({ method: 'POST', url: '/api/things', headers: { ...cookie, 'x-csrf-token': 'csrf-1' }, payload })
+  const ok = await app.inject({
+    method: 'POST',
+    url: '/api/things',
+    headers: { ...cookie, 'x-csrf-token': 'csrf-1' },
+    payload,
+  })
   assert.equal(ok.statusCode, 201)
-  assert.equal((await app.inject({ method: 'GET', url: '/api/mine', headers: cookie })).json().who, 'per_1')
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/api/mine', headers: cookie })).json().who,
+    'per_1',
+  )
 })
 
 test('a route that does not declare its access stops the server from starting', async (t) => {
   const careless: FastifyPluginAsync = async (app) => {
     app.get('/open', async () => 'oops')
   }
-  await assert.rejects(build(t, { routes: [{ prefix: '/api', plugin: careless }] }), /declares no config.access/)
+  await assert.rejects(
+    build(t, { routes: [{ prefix: '/api', plugin: careless }] }),
+    /declares no config.access/,
+  )
 })
 
 test('a role-restricted route refuses a signed-in person without the role', async (t) => {
@@ -212,7 +280,12 @@ test('a role-restricted route refuses a signed-in person without the role', asyn
     ready: async () => {},
   })
   t.after(() => app.close())
-  const res = await app.inject({ method: 'POST', url: '/api/things', headers: bearer, payload: { name: 'a', count: 1 } })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/things',
+    headers: bearer,
+    payload: { name: 'a', count: 1 },
+  })
   assert.equal(res.statusCode, 403)
   assert.match(res.json().detail, /program_officer/)
 })

@@ -9,7 +9,11 @@ import rateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+} from 'fastify'
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -46,7 +50,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
 export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const { settings } = deps
   const app = Fastify({
-    loggerInstance: deps.log,
+    // pino's Logger is Fastify's logger; the cast only widens the generic so plugins type-check.
+    loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: settings.bodyLimit,
     trustProxy: settings.trustProxy,
     // A caller's own request id is kept when it is sane, so one id follows a request across systems.
@@ -113,19 +118,28 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(accessPlugin, { auth: deps.auth })
   await app.register(metricsPlugin, { jobs: deps.jobs })
 
-  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  )
 
   const ZHealth = z.object({ status: z.string() })
   app.get(
     '/healthz',
-    { config: { access: 'public' }, schema: { tags: ['health'], summary: 'The process is alive', response: { 200: ZHealth } } },
+    {
+      config: { access: 'public' },
+      schema: { tags: ['health'], summary: 'The process is alive', response: { 200: ZHealth } },
+    },
     async () => ({ status: 'ok' }),
   )
   app.get(
     '/readyz',
     {
       config: { access: 'public' },
-      schema: { tags: ['health'], summary: 'The process can serve traffic (database reachable)', response: { 200: ZHealth, 503: ZHealth } },
+      schema: {
+        tags: ['health'],
+        summary: 'The process can serve traffic (database reachable)',
+        response: { 200: ZHealth, 503: ZHealth },
+      },
     },
     async (_req, reply) => {
       try {
@@ -158,7 +172,9 @@ async function registerWebUi(app: FastifyInstance) {
       return reply
         .type('text/plain')
         .status(503)
-        .send('The web UI is not built. Run `npm run build:web` (or `npm start`, which builds it), then reload.')
+        .send(
+          'The web UI is not built. Run `npm run build:web` (or `npm start`, which builds it), then reload.',
+        )
     }
     return reply.type('text/html').sendFile('index.html')
   })

@@ -15,7 +15,11 @@ async function eventually<T>(check: () => Promise<T | undefined>, ms = 30_000): 
   }
 }
 
-const Echo = defineJob({ name: 'test.echo', version: 1, payload: z.object({ n: z.number().int() }) })
+const Echo = defineJob({
+  name: 'test.echo',
+  version: 1,
+  payload: z.object({ n: z.number().int() }),
+})
 const Doomed = defineJob({
   name: 'test.doomed',
   version: 1,

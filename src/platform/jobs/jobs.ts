@@ -1,5 +1,5 @@
 /** Background jobs on pg-boss: typed, versioned definitions; retries with backoff; a dead-letter queue so no failure is silent. */
-import { PgBoss, fromPglite, type PGliteLike } from 'pg-boss'
+import { fromPglite, type PGliteLike, PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import type { z } from 'zod'
 import type { Queryable } from '../db/db.ts'
@@ -32,7 +32,12 @@ export interface JobDef<P> {
   readonly queue: JobQueueOptions
 }
 
-const DEFAULT_QUEUE: JobQueueOptions = { retryLimit: 5, retryDelay: 5, retryDelayMax: 600, expireInSeconds: 300 }
+const DEFAULT_QUEUE: JobQueueOptions = {
+  retryLimit: 5,
+  retryDelay: 5,
+  retryDelayMax: 600,
+  expireInSeconds: 300,
+}
 
 export function defineJob<P>(def: {
   name: string
@@ -40,7 +45,8 @@ export function defineJob<P>(def: {
   payload: z.ZodType<P>
   queue?: Partial<JobQueueOptions>
 }): JobDef<P> {
-  if (!/^[a-z][a-z0-9.-]*$/.test(def.name)) throw new Error(`Job name ${def.name} must be lower-case words joined by . or -`)
+  if (!/^[a-z][a-z0-9.-]*$/.test(def.name))
+    throw new Error(`Job name ${def.name} must be lower-case words joined by . or -`)
   return Object.freeze({ ...def, queue: { ...DEFAULT_QUEUE, ...def.queue } })
 }
 
@@ -105,7 +111,9 @@ export interface JobsOptions {
   log: Logger
   /** pg-boss's own schema; one per earlywatch schema. */
   schema: string
-  backend: { kind: 'pglite'; pglite: PGliteLike } | { kind: 'postgres'; connectionString: string; max?: number; searchPath: string }
+  backend:
+    | { kind: 'pglite'; pglite: PGliteLike }
+    | { kind: 'postgres'; connectionString: string; max?: number; searchPath: string }
 }
 
 export async function createJobs(opts: JobsOptions): Promise<Jobs> {
@@ -150,13 +158,17 @@ export async function createJobs(opts: JobsOptions): Promise<Jobs> {
     async send(def, payload, sendOpts = {}) {
       const data = def.payload.parse(payload)
       if (!ensured.has(def.name)) {
-        throw new Error(`Job ${def.name} was sent before its queue was registered; add it to the job definitions registered at start-up (src/app.ts).`)
+        throw new Error(
+          `Job ${def.name} was sent before its queue was registered; add it to the job definitions registered at start-up (src/app.ts).`,
+        )
       }
       const db = sendOpts.tx
       return boss.send(def.name, { v: def.version, data } as object, {
         ...(sendOpts.startAfter ? { startAfter: sendOpts.startAfter } : {}),
         ...(sendOpts.singletonKey ? { singletonKey: sendOpts.singletonKey } : {}),
-        ...(db ? { db: { executeSql: (text: string, values?: unknown[]) => db.query(text, values) } } : {}),
+        ...(db
+          ? { db: { executeSql: (text: string, values?: unknown[]) => db.query(text, values) } }
+          : {}),
       })
     },
     handle(def, handler) {
@@ -180,14 +192,29 @@ export async function createJobs(opts: JobsOptions): Promise<Jobs> {
             const parsed = def.payload.safeParse(job.data?.data)
             if (!parsed.success) {
               // A payload this version cannot read will not get better on retry; say so plainly.
-              jobLog.error({ issues: parsed.error.issues, version: job.data?.v }, 'job payload rejected')
-              throw new Error(`payload does not match ${name} v${def.version}: ${parsed.error.message}`)
+              jobLog.error(
+                { issues: parsed.error.issues, version: job.data?.v },
+                'job payload rejected',
+              )
+              throw new Error(
+                `payload does not match ${name} v${def.version}: ${parsed.error.message}`,
+              )
             }
             try {
-              await handler(parsed.data, { jobId: job.id, retryCount: job.retryCount, log: jobLog, signal: job.signal })
+              await handler(parsed.data, {
+                jobId: job.id,
+                retryCount: job.retryCount,
+                log: jobLog,
+                signal: job.signal,
+              })
             } catch (err) {
               const final = job.retryCount >= def.queue.retryLimit
-              jobLog[final ? 'error' : 'warn']({ err, retryCount: job.retryCount, final }, final ? 'job failed for good; moved to the dead-letter queue' : 'job failed; will retry')
+              jobLog[final ? 'error' : 'warn'](
+                { err, retryCount: job.retryCount, final },
+                final
+                  ? 'job failed for good; moved to the dead-letter queue'
+                  : 'job failed; will retry',
+              )
               throw err
             }
           },
@@ -214,7 +241,9 @@ export async function createJobs(opts: JobsOptions): Promise<Jobs> {
       for (const j of jobs) {
         // The dead-letter copy carries the payload; the error stays on the original failed job.
         const original =
-          j.sourceName && j.sourceId ? (await boss.findJobs(j.sourceName, { id: j.sourceId }))[0] : undefined
+          j.sourceName && j.sourceId
+            ? (await boss.findJobs(j.sourceName, { id: j.sourceId }))[0]
+            : undefined
         out.push({
           id: j.id,
           queue: j.sourceName,
@@ -229,7 +258,11 @@ export async function createJobs(opts: JobsOptions): Promise<Jobs> {
     },
     redrive: (queue) => boss.redrive(DEAD_LETTER_QUEUE, { sourceName: queue }),
     async stop(stopOpts = {}) {
-      await boss.stop({ graceful: stopOpts.graceful ?? true, timeout: stopOpts.timeoutMs ?? 15_000, close: true })
+      await boss.stop({
+        graceful: stopOpts.graceful ?? true,
+        timeout: stopOpts.timeoutMs ?? 15_000,
+        close: true,
+      })
     },
   }
 }
