@@ -65,7 +65,7 @@ program
       log.info({ applied: rt.migration.applied }, 'database migrated')
     const services = await createServices(rt)
     const first = await services.accounts.bootstrap({ publicUrl: settings.publicUrl })
-    if (first && settings.demo) await seedDemo(services, rt.clock)
+    if (first && settings.demo) await seedDemo(rt, services)
     registerJobHandlers(rt, services)
     if (settings.workerInProcess) await rt.jobs.startWorking()
     const app = await createHttpApp(rt, services)
@@ -131,7 +131,7 @@ program
   )
   .action(async () => {
     await ctx.withServices(async (s: Services, rt: Runtime) => {
-      const r = await seedDemo(s, rt.clock)
+      const r = await seedDemo(rt, s)
       ctx
         .out()
         .print(
