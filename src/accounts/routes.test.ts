@@ -144,7 +144,8 @@ test('session cookies need the CSRF header on unsafe methods; API tokens do not'
 })
 
 test('API tokens: created once, used, listed without secrets, expired by the clock, revoked, scoped to one organisation', async (t) => {
-  const { app, accounts, clock } = await build(t)
+  const clock = fixedClock('2026-03-01T12:00:00Z')
+  const { app, accounts } = await build(t, { clock })
   const officer = await seedMember(accounts, { kind: 'program', roles: ['program_officer'] })
   const agency = await accounts.createOrg({ kind: 'agency', name: 'Agency' })
   await accounts.grant({ orgId: agency.id, personId: officer.person.id, role: 'auditor' })
