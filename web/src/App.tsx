@@ -1,0 +1,77 @@
+/** Routes: who is signed in decides between the sign-in page and the application. */
+import { Button } from '@trussworks/react-uswds'
+import { SignInPage } from './accounts/SignInPage.tsx'
+import { hasRole, type Session, useSession } from './accounts/session.ts'
+import { NotificationsPage } from './notifications/NotificationsPage.tsx'
+import { Layout } from './platform/Layout.tsx'
+import { Page } from './platform/Page.tsx'
+import { ProblemAlert } from './platform/ProblemAlert.tsx'
+import { Link, matchPath, useLocation } from './platform/router.tsx'
+import { DetailPage } from './program/DetailPage.tsx'
+import { OverviewPage } from './program/OverviewPage.tsx'
+import { RegisterPage } from './program/RegisterPage.tsx'
+
+export function App() {
+  const session = useSession()
+
+  if (session.isPending) {
+    return (
+      <p className="ew-loading" aria-live="polite">
+        Loading earlywatch…
+      </p>
+    )
+  }
+  if (session.error) {
+    return (
+      <Layout session={{ signedIn: false, roles: [], orgs: [], demo: false, oidc: false }}>
+        <Page title="earlywatch is unavailable">
+          <ProblemAlert error={session.error} />
+          <Button type="button" onClick={() => session.refetch()}>
+            Try again
+          </Button>
+        </Page>
+      </Layout>
+    )
+  }
+  return (
+    <Layout session={session.data}>
+      {session.data.signedIn ? <SignedInRoutes session={session.data} /> : <SignInPage session={session.data} />}
+    </Layout>
+  )
+}
+
+function SignedInRoutes({ session }: { session: Session }) {
+  const { pathname } = useLocation()
+
+  if (pathname === '/' || pathname === '/sign-in') return <OverviewPage session={session} />
+  if (pathname === '/notifications') return <NotificationsPage />
+  if (pathname === '/submissions/new') {
+    return hasRole(session, 'lab_member') ? <RegisterPage /> : <NotAllowed what="Only lab members register submissions." />
+  }
+  const detail = matchPath('/submissions/:id', pathname)
+  // Keyed by id so moving between submissions starts each page afresh.
+  if (detail) return <DetailPage key={detail.id} id={detail.id!} session={session} />
+  return <NotFound />
+}
+
+function NotAllowed({ what }: { what: string }) {
+  return (
+    <Page title="Not available for your role">
+      <p>{what} Switch organisation in the header if you act for a lab.</p>
+      <Link to="/" className="usa-link">
+        Back to the program overview
+      </Link>
+    </Page>
+  )
+}
+
+function NotFound() {
+  return (
+    <Page title="Page not found">
+      <p>There is no page at this address. It may have moved, or the link may be mistyped.</p>
+      <Link to="/" className="usa-link">
+        Go to the program overview
+      </Link>
+    </Page>
+  )
+}

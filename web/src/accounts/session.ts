@@ -1,0 +1,122 @@
+/** Who is signed in, for which organisation, and the calls that change that. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { api } from '../api.ts'
+
+export type Role =
+  | 'admin'
+  | 'program_officer'
+  | 'benchmark_custodian'
+  | 'analyst'
+  | 'auditor'
+  | 'agency_signatory'
+  | 'lab_member'
+  | 'partner_member'
+  | 'vendor_member'
+  | 'operator_member'
+
+export const ROLE_LABELS: Record<Role, string> = {
+  admin: 'Administrator',
+  program_officer: 'Program officer',
+  benchmark_custodian: 'Benchmark custodian',
+  analyst: 'Clearinghouse analyst',
+  auditor: 'Auditor',
+  agency_signatory: 'Agency signatory',
+  lab_member: 'Lab member',
+  partner_member: 'Partner member',
+  vendor_member: 'Vendor member',
+  operator_member: 'Operator member',
+}
+
+export function roleLabel(role: string): string {
+  return ROLE_LABELS[role as Role] ?? role
+}
+
+export interface OrgMembership {
+  id: string
+  name: string
+  kind: string
+  roles: Role[]
+}
+
+export interface Session {
+  signedIn: boolean
+  person?: { id: string; name: string; email: string }
+  org?: { id: string; name: string; kind: string }
+  roles: Role[]
+  orgs: OrgMembership[]
+  demo: boolean
+  oidc: boolean
+}
+
+export interface DemoPersona {
+  role: Role
+  label: string
+  personName: string
+  orgName: string
+}
+
+export const sessionKey = ['session'] as const
+
+export function useSession() {
+  return useQuery({ queryKey: sessionKey, queryFn: () => api<Session>('/api/session'), staleTime: 60_000 })
+}
+
+export function hasRole(session: Session | undefined, ...roles: Role[]): boolean {
+  return Boolean(session?.roles.some((r) => roles.includes(r)))
+}
+
+export function useDemoPersonas(enabled: boolean) {
+  return useQuery({
+    queryKey: ['session', 'demo-personas'],
+    queryFn: () => api<DemoPersona[]>('/api/session/demo'),
+    enabled,
+    staleTime: Number.POSITIVE_INFINITY,
+  })
+}
+
+/**
+ * After anything that changes who is acting (sign in, sign out, switching organisation),
+ * every cached answer belongs to someone else: drop them all and read the session afresh.
+ */
+function useSessionChange() {
+  const client = useQueryClient()
+  return async (next: Session | undefined) => {
+    client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'session' })
+    // Sign-in and switching answer with the new session; sign-out answers with nothing.
+    if (next && typeof next === 'object' && 'signedIn' in next) client.setQueryData(sessionKey, next)
+    else await client.invalidateQueries({ queryKey: sessionKey })
+  }
+}
+
+export function useDemoSignIn() {
+  const changed = useSessionChange()
+  return useMutation({
+    mutationFn: (role: Role) => api<Session>('/api/session/demo', { method: 'POST', body: { role } }),
+    onSuccess: changed,
+  })
+}
+
+export function usePasswordSignIn() {
+  const changed = useSessionChange()
+  return useMutation({
+    mutationFn: (body: { email: string; password: string }) =>
+      api<Session>('/api/session/password', { method: 'POST', body }),
+    onSuccess: changed,
+  })
+}
+
+export function useSwitchOrg() {
+  const changed = useSessionChange()
+  return useMutation({
+    mutationFn: (orgId: string) => api<Session>('/api/session/org', { method: 'POST', body: { orgId } }),
+    onSuccess: changed,
+  })
+}
+
+export function useSignOut() {
+  const changed = useSessionChange()
+  return useMutation({
+    mutationFn: () => api<undefined>('/api/session', { method: 'DELETE' }),
+    onSuccess: changed,
+  })
+}

@@ -1,0 +1,240 @@
+/**
+ * What the person may do with a submission: a lab moves its dates, marks its release or
+ * withdraws; a program officer accepts it and records its progress. The server decides; these
+ * controls only show the moves that fit the person's role and the submission's state.
+ */
+import { Alert, Button, type ModalRef, ModalToggleButton, Textarea } from '@trussworks/react-uswds'
+import { type ChangeEvent, type FormEvent, useRef, useState } from 'react'
+import { hasRole, type Session } from '../accounts/session.ts'
+import { isProblem } from '../api.ts'
+import { DateTimeInput, Field } from '../platform/Field.tsx'
+import { fromLocalInput, localTimeZone, toLocalInput } from '../platform/format.ts'
+import { ProblemAlert } from '../platform/ProblemAlert.tsx'
+import { type Submission, useAccept, useReschedule, useTransition, useWithdraw } from './api.ts'
+import { ReasonModal } from './ReasonModal.tsx'
+import type { SubmissionState } from './states.ts'
+
+/** The program's next step for each state it moves a submission out of. */
+const OFFICER_STEPS: Partial<Record<SubmissionState, { to: SubmissionState; label: string; explain: string }>> = {
+  in_review: {
+    to: 'determined',
+    label: 'Record determination',
+    explain: 'Marks the review as determined. The lab sees the aggregate result.',
+  },
+  determined: {
+    to: 'partner_access',
+    label: 'Open partner access',
+    explain: 'Trusted partners chosen with the lab may now reach the model through the gateway.',
+  },
+}
+
+export function SubmissionActions({ submission, session, onDone }: { submission: Submission; session: Session; onDone: (message: string) => void }) {
+  const isLab = hasRole(session, 'lab_member') && session.org?.id === submission.labOrgId
+  const isOfficer = hasRole(session, 'program_officer')
+
+  if (submission.state === 'withdrawn') {
+    return <p className="margin-0">This submission is withdrawn; nothing more happens to it here.</p>
+  }
+  if (!isLab && !isOfficer) return <p className="margin-0">Your role here can read this submission but not change it.</p>
+
+  return (
+    <div className="ew-actions">
+      {isOfficer && submission.state !== 'released' ? <OfficerActions submission={submission} onDone={onDone} /> : null}
+      {isLab ? <LabActions submission={submission} onDone={onDone} /> : null}
+    </div>
+  )
+}
+
+function OfficerActions({ submission, onDone }: { submission: Submission; onDone: (m: string) => void }) {
+  const accept = useAccept(submission.id)
+  const step = OFFICER_STEPS[submission.state]
+  return (
+    <section aria-labelledby="officer-actions" className="ew-action-group">
+      <h3 id="officer-actions" className="ew-action-group__title">
+        Program officer
+      </h3>
+      {submission.state === 'submitted' ? (
+        <>
+          <p className="ew-action-group__text">
+            Accepting opens the {submission.offeredDays}-day review window the lab offered.
+          </p>
+          <ProblemAlert error={accept.error} />
+          <Button type="button" disabled={accept.isPending} onClick={() => accept.mutate(undefined, { onSuccess: () => onDone('Accepted. The review window is open.') })}>
+            {accept.isPending ? 'Accepting…' : 'Accept and open review window'}
+          </Button>
+        </>
+      ) : step ? (
+        <TransitionButton submission={submission} to={step.to} label={step.label} explain={step.explain} onDone={onDone} />
+      ) : (
+        <p className="ew-action-group__text">No program step is due in this state.</p>
+      )}
+    </section>
+  )
+}
+
+function LabActions({ submission, onDone }: { submission: Submission; onDone: (m: string) => void }) {
+  return (
+    <section aria-labelledby="lab-actions" className="ew-action-group">
+      <h3 id="lab-actions" className="ew-action-group__title">
+        Your lab
+      </h3>
+      {submission.state === 'released' ? (
+        <p className="ew-action-group__text">Released. Withdrawing now still ends the program’s access and destroys the stored credential.</p>
+      ) : (
+        <>
+          <RescheduleForm submission={submission} onDone={onDone} />
+          <TransitionButton
+            submission={submission}
+            to="released"
+            label="Mark as released"
+            explain="Records that you have released the model. You may release whenever you choose."
+            outline
+            onDone={onDone}
+          />
+        </>
+      )}
+      <WithdrawButton submission={submission} onDone={onDone} />
+    </section>
+  )
+}
+
+function TransitionButton(props: {
+  submission: Submission
+  to: SubmissionState
+  label: string
+  explain: string
+  outline?: boolean
+  onDone: (m: string) => void
+}) {
+  const { submission, to, label, explain, outline, onDone } = props
+  const modal = useRef<ModalRef>(null)
+  const transition = useTransition(submission.id)
+  const id = `transition-${to}`
+  return (
+    <div className="margin-top-2">
+      <ModalToggleButton modalRef={modal} opener outline={outline} className="width-full margin-right-0">
+        {label}
+      </ModalToggleButton>
+      <ReasonModal
+        id={id}
+        modalRef={modal}
+        heading={`${label}?`}
+        confirmLabel={label}
+        reasonLabel="Note for the record"
+        pending={transition.isPending}
+        error={transition.error}
+        onConfirm={(reason) =>
+          transition.mutate(
+            { to, reason: reason || undefined },
+            {
+              onSuccess: () => {
+                modal.current?.toggleModal(undefined, false)
+                onDone(`${label}: done.`)
+              },
+            },
+          )
+        }
+      >
+        <p>{explain}</p>
+      </ReasonModal>
+    </div>
+  )
+}
+
+function WithdrawButton({ submission, onDone }: { submission: Submission; onDone: (m: string) => void }) {
+  const modal = useRef<ModalRef>(null)
+  const withdraw = useWithdraw(submission.id)
+  return (
+    <div className="margin-top-2">
+      <ModalToggleButton modalRef={modal} opener secondary className="width-full margin-right-0">
+        Withdraw
+      </ModalToggleButton>
+      <ReasonModal
+        id="withdraw"
+        modalRef={modal}
+        heading={`Withdraw ${submission.modelName} ${submission.modelVersion}?`}
+        confirmLabel="Withdraw submission"
+        reasonLabel="Reason"
+        reasonRequired
+        danger
+        pending={withdraw.isPending}
+        error={withdraw.error}
+        onConfirm={(reason) =>
+          withdraw.mutate(
+            { reason },
+            {
+              onSuccess: () => {
+                modal.current?.toggleModal(undefined, false)
+                onDone('Withdrawn. The program’s access has ended and the stored credential is destroyed.')
+              },
+            },
+          )
+        }
+      >
+        <p>
+          Withdrawing ends the review now. The program’s access to your endpoint stops and the stored credential is
+          destroyed. You do not need anyone’s agreement, and it does not affect your release.
+        </p>
+      </ReasonModal>
+    </div>
+  )
+}
+
+function RescheduleForm({ submission, onDone }: { submission: Submission; onDone: (m: string) => void }) {
+  const reschedule = useReschedule(submission.id)
+  const [editing, setEditing] = useState(false)
+  const [partner, setPartner] = useState(toLocalInput(submission.partnerReleaseAt))
+  const [pub, setPub] = useState(toLocalInput(submission.publicReleaseAt))
+  const [reason, setReason] = useState('')
+  const problem = isProblem(reschedule.error) ? reschedule.error : undefined
+
+  if (!editing) {
+    return (
+      <Button type="button" outline className="width-full margin-right-0" onClick={() => setEditing(true)}>
+        Move release dates
+      </Button>
+    )
+  }
+
+  function submit(e: FormEvent) {
+    e.preventDefault()
+    const body = {
+      partnerReleaseAt: partner !== toLocalInput(submission.partnerReleaseAt) ? fromLocalInput(partner) : undefined,
+      publicReleaseAt: pub !== toLocalInput(submission.publicReleaseAt) ? fromLocalInput(pub) : undefined,
+      reason: reason.trim() || undefined,
+    }
+    reschedule.mutate(body, {
+      onSuccess: () => {
+        setEditing(false)
+        setReason('')
+        onDone('Release dates moved. No approval was needed.')
+      },
+    })
+  }
+
+  return (
+    <form className="ew-reschedule" onSubmit={submit} noValidate aria-label="Move release dates">
+      <Alert type="info" slim noIcon className="margin-y-1">
+        Your dates are yours to move; this only tells the program.
+      </Alert>
+      <ProblemAlert error={problem && problem.errors.length > 0 ? undefined : reschedule.error} />
+      <Field id="reschedule-partner" label="Partner release" hint={localTimeZone} error={problem?.fieldMessage('partnerReleaseAt')}>
+        {(a) => <DateTimeInput {...a} name="partnerReleaseAt" value={partner} onChange={setPartner} />}
+      </Field>
+      <Field id="reschedule-public" label="Public release" hint={localTimeZone} error={problem?.fieldMessage('publicReleaseAt')}>
+        {(a) => <DateTimeInput {...a} name="publicReleaseAt" value={pub} onChange={setPub} />}
+      </Field>
+      <Field id="reschedule-reason" label="Note for the program" optional error={problem?.fieldMessage('reason')}>
+        {(a) => <Textarea {...a} name="reason" className="ew-textarea-short" value={reason} onChange={(e: ChangeEvent<HTMLTextAreaElement>) => setReason(e.target.value)} />}
+      </Field>
+      <div className="ew-form-actions">
+        <Button type="submit" disabled={reschedule.isPending}>
+          {reschedule.isPending ? 'Saving…' : 'Save dates'}
+        </Button>
+        <Button type="button" unstyled onClick={() => setEditing(false)}>
+          Cancel
+        </Button>
+      </div>
+    </form>
+  )
+}
