@@ -7,9 +7,9 @@ CREATE TABLE submission (
   model_version text NOT NULL,
   description text NOT NULL DEFAULT '',
   intended_capabilities jsonb NOT NULL DEFAULT '[]',
-  endpoint_base_url text,
-  endpoint_protocol text CHECK (endpoint_protocol IN ('openai', 'anthropic')),
-  endpoint_model_id text,
+  endpoint_base_url text NOT NULL,
+  endpoint_protocol text NOT NULL CHECK (endpoint_protocol IN ('openai', 'anthropic')),
+  endpoint_model_id text NOT NULL,
   -- Envelope-encrypted credential; set to null (destroyed, not hidden) on withdrawal.
   endpoint_credential jsonb,
   credential_destroyed_at timestamptz,
@@ -23,7 +23,10 @@ CREATE TABLE submission (
   updated_at timestamptz NOT NULL DEFAULT now(),
   -- Optimistic concurrency: each change bumps it; a stale write is refused.
   revision integer NOT NULL DEFAULT 1,
-  CHECK (partner_release_at IS NOT NULL OR public_release_at IS NOT NULL)
+  CHECK (partner_release_at IS NOT NULL OR public_release_at IS NOT NULL),
+  -- Trusted partners get the model before or with the public, never after.
+  CHECK (partner_release_at IS NULL OR public_release_at IS NULL OR partner_release_at <= public_release_at),
+  CHECK (credential_destroyed_at IS NULL OR endpoint_credential IS NULL)
 );
 CREATE INDEX submission_lab ON submission (lab_org_id, created_at DESC);
 CREATE INDEX submission_state ON submission (state);

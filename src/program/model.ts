@@ -304,7 +304,7 @@ export function assertTransition(
   if (!t) {
     const possible = TRANSITIONS.filter((x) => x.from.includes(from)).map((x) => x.to)
     throw new AppError(ErrorCodes.EW_INVALID_TRANSITION, {
-      detail: `A ${from} submission cannot become ${to}; from ${from} it can become ${possible.join(' or ') || 'nothing else'}.`,
+      detail: `The submission is ${from} and cannot become ${to}; from ${from} it can become ${possible.join(' or ') || 'nothing else'}.`,
     })
   }
   if (party !== t.by) {
