@@ -226,14 +226,20 @@ test('demo personas: one per role, demo-domain people first', async (t) => {
     name: 'Ada Admin',
   })
   await accounts.grant({ orgId: program.id, personId: demoAdmin.id, role: 'admin' })
+  await seedMember(accounts, { kind: 'lab', roles: ['lab_member'] })
   const lab = await seedMember(accounts, { kind: 'lab', roles: ['lab_member'] })
+  const lena = await accounts.createPerson({
+    email: 'lab-member@demo.earlywatch.test',
+    name: 'Lena',
+  })
+  await accounts.grant({ orgId: lab.org.id, personId: lena.id, role: 'lab_member' })
 
   const personas = await accounts.demoPersonas()
   assert.deepEqual(
     personas.map((p) => [p.role, p.personName]),
     [
       ['admin', 'Ada Admin'],
-      ['lab_member', lab.person.name],
+      ['lab_member', 'Lena'],
     ],
   )
   assert.equal(personas[0]!.label, 'Administrator')

@@ -485,7 +485,7 @@ export async function takeOidcLogin(
 }
 
 /**
- * One persona per role: the demo seeder's people (`<role>@demo…`) first, then whoever was
+ * One persona per role: the demo seeder's people (`program-officer@demo…`) first, then whoever was
  * granted the role earliest, so a role still gets a persona if the seeder skipped it.
  */
 export async function demoPersonas(q: Queryable, demoDomain: string): Promise<DemoPersona[]> {
@@ -502,7 +502,7 @@ export async function demoPersonas(q: Queryable, demoDomain: string): Promise<De
        JOIN person p ON p.id = m.person_id
        JOIN organisation o ON o.id = m.org_id
       WHERE p.disabled_at IS NULL
-      ORDER BY m.role, p.email = m.role || '@' || $1 DESC, p.email LIKE '%@' || $1 DESC,
+      ORDER BY m.role, p.email = replace(m.role, '_', '-') || '@' || $1 DESC, p.email LIKE '%@' || $1 DESC,
                m.granted_at, p.email`,
     [demoDomain],
   )
