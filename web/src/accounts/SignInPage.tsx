@@ -1,5 +1,5 @@
 /** Sign in: organisation single sign-on, email and password, and in demo mode a persona per role. */
-import { Alert, Button, Fieldset, FormGroup, Label, Tag, TextInput } from '@trussworks/react-uswds'
+import { Alert, AlertText, Button, Fieldset, FormGroup, Label, Tag, TextInput } from '@trussworks/react-uswds'
 import { type ChangeEvent, type FormEvent, useState } from 'react'
 import { ProblemAlert } from '../platform/ProblemAlert.tsx'
 import { Page } from '../platform/Page.tsx'
@@ -98,8 +98,10 @@ function DemoPersonas() {
         <Tag className="margin-left-1 bg-gold text-ink">Demo only</Tag>
       </div>
       <Alert type="warning" slim className="margin-top-2">
-        This server runs in demo mode with made-up organisations and people. Choosing a persona signs you in
-        without a password. Never use demo mode with real data.
+        <AlertText>
+          This server runs in demo mode with made-up organisations and people. Choosing a persona signs you in
+          without a password. Never use demo mode with real data.
+        </AlertText>
       </Alert>
       <ProblemAlert error={personas.error ?? signIn.error} />
       {personas.isPending ? <p>Loading personas…</p> : null}

@@ -1,5 +1,5 @@
 /** One submission: its facts, its review window, its history, and what the reader may do next. */
-import { Alert } from '@trussworks/react-uswds'
+import { Alert, AlertText } from '@trussworks/react-uswds'
 import { useState } from 'react'
 import type { Session } from '../accounts/session.ts'
 import { useFlash } from '../platform/flash.ts'
@@ -61,7 +61,7 @@ export function DetailPage({ id, session }: { id: string; session: Session }) {
         <div aria-live="polite">
           {done ? (
             <Alert type="success" slim className="margin-bottom-3">
-              {done}
+              <AlertText>{done}</AlertText>
             </Alert>
           ) : null}
         </div>

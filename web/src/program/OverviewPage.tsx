@@ -2,7 +2,7 @@
  * Program overview: where every submission stands and how long each review window has left.
  * The filters live in the URL, so a view can be bookmarked, shared and reached with Back.
  */
-import { Alert, Button, Label, Pagination, Select, TextInput } from '@trussworks/react-uswds'
+import { Alert, AlertText, Button, Label, Pagination, Select, TextInput } from '@trussworks/react-uswds'
 import { type ChangeEvent, type FormEvent, useEffect, useState } from 'react'
 import { hasRole, type Session } from '../accounts/session.ts'
 import { queryString } from '../api.ts'
@@ -83,11 +83,13 @@ export function OverviewPage({ session }: { session: Session }) {
 
       {submissions.data && total === 0 ? (
         <Alert type="info" slim className="margin-top-2">
-          {filters.state || filters.q
-            ? 'No submissions match these filters.'
-            : isLab
-              ? 'Your lab has not registered a submission yet.'
-              : 'No lab has registered a submission yet.'}
+          <AlertText>
+            {filters.state || filters.q
+              ? 'No submissions match these filters.'
+              : isLab
+                ? 'Your lab has not registered a submission yet.'
+                : 'No lab has registered a submission yet.'}
+          </AlertText>
         </Alert>
       ) : null}
 

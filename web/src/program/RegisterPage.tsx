@@ -83,7 +83,8 @@ export function RegisterPage() {
         <form className="usa-form usa-form--large ew-form-full" onSubmit={submit} noValidate>
           <ProblemAlert error={register.error} />
 
-          <Fieldset legend="The model" legendStyle="large" className="ew-fieldset">
+          <section className="ew-form-section">
+            <Fieldset legend="The model" className="ew-fieldset">
             <div className="grid-row grid-gap-2">
               <Field id="modelName" label="Model name" error={err('modelName')} className="tablet:grid-col-8">
                 {(a) => <TextInput {...a} name="modelName" type="text" value={draft.modelName} onChange={set('modelName')} />}
@@ -103,9 +104,11 @@ export function RegisterPage() {
             >
               {(a) => <Textarea {...a} name="capabilities" className="ew-textarea-short" value={draft.capabilities} onChange={set('capabilities')} />}
             </Field>
-          </Fieldset>
+            </Fieldset>
+          </section>
 
-          <Fieldset legend="Access for the review" legendStyle="large" className="ew-fieldset">
+          <section className="ew-form-section">
+            <Fieldset legend="Access for the review" className="ew-fieldset">
             <Field id="baseUrl" label="Endpoint base URL" hint="For example https://api.example-lab.com/v1" error={err('endpoint.baseUrl')}>
               {(a) => <TextInput {...a} name="baseUrl" type="url" inputMode="url" spellCheck={false} value={draft.baseUrl} onChange={set('baseUrl')} />}
             </Field>
@@ -141,9 +144,11 @@ export function RegisterPage() {
                 <TextInput {...a} name="credential" type="password" autoComplete="off" spellCheck={false} value={draft.credential} onChange={set('credential')} />
               )}
             </Field>
-          </Fieldset>
+            </Fieldset>
+          </section>
 
-          <Fieldset legend="Review window and release plans" legendStyle="large" className="ew-fieldset">
+          <section className="ew-form-section">
+            <Fieldset legend="Review window and release plans" className="ew-fieldset">
             <Field id="offeredDays" label="Days of access offered" hint={`From 1 to ${MAX_DAYS} days. The window opens when the program accepts the submission.`} error={err('offeredDays')}>
               {(a) => (
                 <Select {...a} name="offeredDays" className="ew-select-narrow" value={draft.offeredDays} onChange={set('offeredDays')}>
@@ -178,7 +183,8 @@ export function RegisterPage() {
             <p className="usa-hint margin-top-1">
               These dates are your plans, shared so the review can fit around them. Moving them later needs no approval.
             </p>
-          </Fieldset>
+            </Fieldset>
+          </section>
 
           <div className="ew-form-actions">
             <Button type="submit" disabled={register.isPending}>
@@ -189,7 +195,33 @@ export function RegisterPage() {
             </Link>
           </div>
         </form>
+        <NextSteps />
       </div>
     </Page>
+  )
+}
+
+/** What registering leads to, so a lab knows what it is agreeing to and what it keeps. */
+function NextSteps() {
+  return (
+    <aside className="ew-next" aria-labelledby="next-heading">
+      <h2 id="next-heading" className="ew-next__title">
+        What happens next
+      </h2>
+      <ol className="usa-process-list ew-next__steps">
+        <li className="usa-process-list__item">
+          <p className="usa-process-list__heading">The program accepts</p>
+          <p>Acceptance opens the review window: up to the days you offered, ending at your first release date.</p>
+        </li>
+        <li className="usa-process-list__item">
+          <p className="usa-process-list__heading">The review runs</p>
+          <p>The program evaluates the model through your endpoint. You see the aggregate determination.</p>
+        </li>
+        <li className="usa-process-list__item">
+          <p className="usa-process-list__heading">You release when you choose</p>
+          <p>Move your dates or withdraw at any time. Nothing in earlywatch can hold back a release.</p>
+        </li>
+      </ol>
+    </aside>
   )
 }

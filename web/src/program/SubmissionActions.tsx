@@ -3,7 +3,7 @@
  * withdraws; a program officer accepts it and records its progress. The server decides; these
  * controls only show the moves that fit the person's role and the submission's state.
  */
-import { Alert, Button, type ModalRef, ModalToggleButton, Textarea } from '@trussworks/react-uswds'
+import { Alert, AlertText, Button, type ModalRef, ModalToggleButton, Textarea } from '@trussworks/react-uswds'
 import { type ChangeEvent, type FormEvent, useRef, useState } from 'react'
 import { hasRole, type Session } from '../accounts/session.ts'
 import { isProblem } from '../api.ts'
@@ -215,7 +215,7 @@ function RescheduleForm({ submission, onDone }: { submission: Submission; onDone
   return (
     <form className="ew-reschedule" onSubmit={submit} noValidate aria-label="Move release dates">
       <Alert type="info" slim noIcon className="margin-y-1">
-        Your dates are yours to move; this only tells the program.
+        <AlertText>Your dates are yours to move; this only tells the program.</AlertText>
       </Alert>
       <ProblemAlert error={problem && problem.errors.length > 0 ? undefined : reschedule.error} />
       <Field id="reschedule-partner" label="Partner release" hint={localTimeZone} error={problem?.fieldMessage('partnerReleaseAt')}>
