@@ -53,6 +53,8 @@ CREATE TABLE notification (
   subject_id text NOT NULL,
   title text NOT NULL,
   body text NOT NULL,
+  -- Where in the web app the subject lives (a path such as /submissions/sub_…), chosen by the sender.
+  link text CHECK (link LIKE '/%'),
   created_at timestamptz NOT NULL DEFAULT now(),
   read_at timestamptz,
   -- Deadline jobs are delivered at least once; this key makes a repeated delivery a no-op.

@@ -10,6 +10,8 @@ export interface Notification {
   subjectId: string
   title: string
   body: string
+  /** A path in the web app where the subject can be seen, e.g. `/submissions/sub_…`. */
+  link: string | null
   createdAt: Date
   readAt: Date | null
 }
@@ -21,6 +23,8 @@ export interface NotifyInput {
   subjectId: string
   title: string
   body: string
+  /** A path in the web app (starting with `/`) where the subject can be seen. */
+  link?: string | undefined
   /**
    * Unique across all notifications. Senders are delivered at least once (jobs retry), so the
    * key names the one fact being told to one organisation, and a repeat is a no-op.

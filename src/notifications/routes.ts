@@ -15,6 +15,7 @@ export const ZNotification = z.object({
   subjectId: z.string(),
   title: z.string(),
   body: z.string(),
+  link: z.string().nullable().describe('Path in the web app where the subject can be seen'),
   createdAt: z.date(),
   readAt: z.date().nullable(),
 })
@@ -73,6 +74,8 @@ export function notificationsRoutes(deps: {
           tags: ['notifications'],
           summary: 'Mark a notification read',
           params: ZParams,
+          // Nothing to send; an empty object (or no body) is fine, anything else is a mistake.
+          body: z.object({}).strict().nullish(),
           response: { 200: ZNotification },
         },
       },

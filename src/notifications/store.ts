@@ -10,6 +10,7 @@ interface NotificationRow {
   subject_id: string
   title: string
   body: string
+  link: string | null
   created_at: Date
   read_at: Date | null
 }
@@ -22,11 +23,12 @@ const toNotification = (r: NotificationRow): Notification => ({
   subjectId: r.subject_id,
   title: r.title,
   body: r.body,
+  link: r.link,
   createdAt: r.created_at,
   readAt: r.read_at,
 })
 
-const COLUMNS = 'id, org_id, kind, subject_type, subject_id, title, body, created_at, read_at'
+const COLUMNS = 'id, org_id, kind, subject_type, subject_id, title, body, link, created_at, read_at'
 
 /** Inserts unless a notification with the same dedupe key exists; true when this call created it. */
 export async function insert(
@@ -34,8 +36,8 @@ export async function insert(
   row: NotifyInput & { id: string; createdAt: Date },
 ): Promise<boolean> {
   const r = await q.query(
-    `INSERT INTO notification (id, org_id, kind, subject_type, subject_id, title, body, created_at, dedupe_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    `INSERT INTO notification (id, org_id, kind, subject_type, subject_id, title, body, link, created_at, dedupe_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (dedupe_key) DO NOTHING`,
     [
       row.id,
@@ -45,6 +47,7 @@ export async function insert(
       row.subjectId,
       row.title,
       row.body,
+      row.link ?? null,
       row.createdAt,
       row.dedupeKey,
     ],

@@ -100,7 +100,11 @@ export interface ProgramService {
   transition(
     actor: Principal,
     id: string,
-    input: { to: TransitionTarget; reason: string; revision?: number | undefined },
+    input: {
+      to: TransitionTarget
+      reason?: string | undefined
+      revision?: number | undefined
+    },
   ): Promise<SubmissionView>
   /** The lab moves its release dates, earlier or later; the window follows. */
   reschedule(actor: Principal, id: string, input: RescheduleInput): Promise<SubmissionView>
@@ -296,7 +300,7 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
         const next = await change(tx, s, actor, {
           kind: 'transitioned',
           set: { state: input.to },
-          reason: input.reason,
+          reason: input.reason ?? null,
           revision: input.revision,
         })
         return view(next, clock.now())
@@ -416,6 +420,7 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
               kind: `program.${notice.kind}`,
               subjectType: 'submission',
               subjectId: s.id,
+              link: `/submissions/${s.id}`,
               ...text,
               dedupeKey: noticeDedupeKey(s.id, notice, orgId),
             },
