@@ -10,7 +10,7 @@ import { buildHttp } from '../platform/http/server.ts'
 import { testRuntime } from '../platform/testing.ts'
 import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from './model.ts'
 import { accountsRoutes } from './routes.ts'
-import { createAccountsService } from './service.ts'
+import { type AccountsService, createAccountsService } from './service.ts'
 import { bearer, seedMember } from './testing.ts'
 
 const PASSWORD = 'correct horse battery staple'
@@ -43,6 +43,12 @@ function browser(res: LightMyRequestResponse) {
     cookie: `${SESSION_COOKIE}=${jar[SESSION_COOKIE]}; ${CSRF_COOKIE}=${jar[CSRF_COOKIE]}`,
     csrf: jar[CSRF_COOKIE]!,
   }
+}
+
+/** Headers of a browser signed in as this person (session cookie plus the CSRF header). */
+async function sessionHeaders(accounts: AccountsService, personId: string, orgId?: string) {
+  const s = await accounts.createSession(personId, orgId)
+  return { cookie: `${SESSION_COOKIE}=${s.secret}`, [CSRF_HEADER]: s.csrf }
 }
 
 async function passwordSignIn(app: Awaited<ReturnType<typeof build>>['app'], email: string) {
@@ -117,12 +123,16 @@ test('session cookies need the CSRF header on unsafe methods; API tokens do not'
   const ok = await create({ cookie, [CSRF_HEADER]: csrf })
   assert.equal(ok.statusCode, 201, ok.body)
   assert.equal(ok.headers['cache-control'], 'no-store')
-  const viaToken = await create(bearer(ok.json().token))
-  assert.equal(
-    viaToken.statusCode,
-    201,
-    'bearer requests carry no cookie, so there is nothing to forge',
-  )
+  // Bearer requests carry no cookie, so there is nothing to forge and no header to send.
+  const viaToken = await app.inject({
+    method: 'DELETE',
+    url: `/api/me/tokens/${ok.json().id}`,
+    headers: bearer(m.token),
+  })
+  assert.equal(viaToken.statusCode, 204)
+  const mint = await create(bearer(m.token))
+  assert.equal(mint.statusCode, 400, 'a token cannot mint tokens that would outlive its revocation')
+  assert.match(mint.json().detail, /earlywatch users token/)
 
   // Signing out ends the session for good, and clears the cookies.
   const out = await app.inject({
@@ -153,7 +163,7 @@ test('API tokens: created once, used, listed without secrets, expired by the clo
   const created = await app.inject({
     method: 'POST',
     url: '/api/me/tokens',
-    headers: bearer(officer.token),
+    headers: await sessionHeaders(accounts, officer.person.id, officer.org.id),
     payload: { name: 'nightly', days: 3 },
   })
   assert.equal(created.statusCode, 201)
@@ -277,11 +287,12 @@ test('password sign-in is rate limited: 429 problem+json with retry-after', asyn
 test('bad input is refused with the field named: unknown fields, wrong types, bad ids, oversized bodies', async (t) => {
   const { app, accounts } = await build(t, { settings: { EARLYWATCH_BODY_LIMIT: 1024 } })
   const m = await seedMember(accounts, { kind: 'lab', roles: ['lab_member'] })
+  const browser = await sessionHeaders(accounts, m.person.id)
   const post = (payload: unknown) =>
     app.inject({
       method: 'POST',
       url: '/api/me/tokens',
-      headers: bearer(m.token),
+      headers: browser,
       payload: payload as object,
     })
 

@@ -402,13 +402,20 @@ export function accountsRoutes(deps: AccountsRoutesDeps): FastifyPluginAsync {
         schema: {
           tags,
           summary:
-            'Create an API token acting for you in the organisation you act for now; the token is shown once',
+            'Create an API token acting for you in the organisation you act for now (browser sessions only); the token is shown once',
           body: ZCreateTokenRequest,
           response: { 201: ZNewToken },
         },
       },
       async (req, reply) => {
         const p = requirePrincipal(req)
+        if (p.via !== 'session') {
+          // A leaked token that could mint new ones would outlive its own revocation.
+          throw new AppError(ErrorCodes.EW_BAD_REQUEST, {
+            detail:
+              'API tokens cannot create API tokens. Create one while signed in to the web UI, or with `earlywatch users token`.',
+          })
+        }
         const t = await accounts.issueToken({
           personId: p.personId,
           orgId: p.orgId,
