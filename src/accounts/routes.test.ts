@@ -653,6 +653,18 @@ test('OIDC code flow with PKCE: known people sign in, unknown people and replaye
     /no earlywatch account for stranger@example.org.*administrator must create it/,
   )
 
+  // The person cancels at the provider: it comes back with an error instead of a code.
+  const cancelled = new URL(
+    (await app.inject({ method: 'GET', url: '/api/session/oidc/start' })).headers
+      .location as string,
+  )
+  const denied = await app.inject({
+    method: 'GET',
+    url: `/api/session/oidc/callback?error=access_denied&state=${cancelled.searchParams.get('state')}`,
+  })
+  assert.equal(denied.statusCode, 401)
+  assert.match(denied.json().detail, /did not confirm this sign-in \(access_denied\)/)
+
   // An unverified email does not adopt an existing account.
   const other = await seedMember(accounts, { kind: 'lab', roles: ['lab_member'] })
   const unverified = new URL(
@@ -670,4 +682,26 @@ test('OIDC code flow with PKCE: known people sign in, unknown people and replaye
   })
   assert.equal(notAdopted.statusCode, 403)
   assert.match(notAdopted.json().detail, /not verified/)
+})
+
+test('the routes are described in the OpenAPI document', async (t) => {
+  const { app } = await build(t, { settings: { EARLYWATCH_DEMO: true } })
+  const res = await app.inject({ method: 'GET', url: '/api/openapi.json' })
+  assert.equal(res.statusCode, 200, res.body)
+  const paths = res.json().paths
+  for (const p of [
+    '/api/session',
+    '/api/session/password',
+    '/api/me/tokens/{id}',
+    '/api/orgs/{orgId}/members',
+  ]) {
+    assert.ok(paths[p], `${p} is documented`)
+  }
+  assert.deepEqual(paths['/api/session/password'].post.tags, ['accounts'])
+  const body = paths['/api/me/tokens'].post.requestBody.content['application/json'].schema
+  assert.equal(
+    body.additionalProperties,
+    false,
+    'unknown fields are refused, and the document says so',
+  )
 })

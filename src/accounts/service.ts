@@ -603,9 +603,10 @@ export function createAccountsService(deps: AccountsDeps): AccountsService {
         })
         claims = tokens.claims()
       } catch (err) {
+        // `error` is the provider's own reason, e.g. access_denied when the person cancelled.
+        const reason = callbackUrl.searchParams.get('error')
         throw new AppError(ErrorCodes.EW_TOKEN_INVALID, {
-          detail:
-            'The identity provider did not confirm this sign-in. Start again from the sign-in page.',
+          detail: `The identity provider did not confirm this sign-in${reason ? ` (${reason.slice(0, 100)})` : ''}. Start again from the sign-in page.`,
           message: `OIDC code exchange failed: ${(err as Error).message}`,
           cause: err,
         })
