@@ -5,7 +5,7 @@ import { DAY_MS, fixedClock } from '../platform/clock.ts'
 import { isAppError } from '../platform/errors.ts'
 import { testRuntime } from '../platform/testing.ts'
 import { TOKEN_PREFIX } from './model.ts'
-import { type AccountsService, createAccountsService } from './service.ts'
+import { createAccountsService } from './service.ts'
 import { seedMember } from './testing.ts'
 
 async function setup(t: import('node:test').TestContext, settings: Record<string, unknown> = {}) {
@@ -253,4 +253,19 @@ test('demo sign-in is refused outside demo mode', async (t) => {
   await rejectsWith(accounts.signInAsDemo('admin'), 'EW_NOT_CONFIGURED')
 })
 
-export type { AccountsService }
+test('creating the same person or slug twice at once: one succeeds, the other hears why', async (t) => {
+  const { accounts } = await setup(t)
+  const people = await Promise.allSettled([
+    accounts.createPerson({ email: 'twin@example.org', name: 'One' }),
+    accounts.createPerson({ email: 'twin@example.org', name: 'Two' }),
+  ])
+  assert.deepEqual(people.map((r) => r.status).sort(), ['fulfilled', 'rejected'])
+  const lost = people.find((r) => r.status === 'rejected') as PromiseRejectedResult
+  assert.equal(lost.reason.code, 'EW_CONFLICT')
+
+  const orgs = await Promise.allSettled([
+    accounts.createOrg({ kind: 'lab', name: 'Twin Lab' }),
+    accounts.createOrg({ kind: 'lab', name: 'Twin Lab' }),
+  ])
+  assert.deepEqual(orgs.map((r) => r.status).sort(), ['fulfilled', 'rejected'])
+})

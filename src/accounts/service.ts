@@ -215,6 +215,25 @@ function checkRole(role: string): Role {
   return role
 }
 
+interface NewPerson {
+  email: string
+  name: string
+  passwordHash: string | null
+}
+
+/**
+ * Two requests creating the same email or slug at once both pass the look-up; the unique
+ * index decides, and the loser gets the same conflict as if it had come second.
+ */
+async function unique<T>(insert: Promise<T>, conflict: () => AppError): Promise<T> {
+  try {
+    return await insert
+  } catch (err) {
+    if ((err as { code?: unknown }).code === '23505') throw conflict()
+    throw err
+  }
+}
+
 const toPrincipal = (
   a: store.Actor,
   via: Principal['via'],
@@ -318,25 +337,29 @@ export function createAccountsService(deps: AccountsDeps): AccountsService {
     })
   }
 
-  async function createPerson(
-    q: Queryable,
-    input: { email: string; name: string; password?: string | undefined },
-  ): Promise<Person> {
+  /**
+   * Checks the input and hashes the password before any transaction starts: scrypt takes tens
+   * of milliseconds, and no database lock (PGlite has one connection) should wait on it.
+   */
+  async function preparePerson(input: {
+    email: string
+    name: string
+    password?: string | undefined
+  }): Promise<NewPerson> {
     const email = checkEmail(input.email)
     const name = checkName('name', input.name)
     if (input.password !== undefined) checkPassword(input.password)
-    if (await store.findCredentialsByEmail(q, email)) {
-      throw new AppError(ErrorCodes.EW_CONFLICT, {
-        detail: `A person with email ${email} already exists.`,
+    const passwordHash = input.password === undefined ? null : await hashPassword(input.password)
+    return { email, name, passwordHash }
+  }
+
+  async function insertPerson(q: Queryable, p: NewPerson): Promise<Person> {
+    const taken = () =>
+      new AppError(ErrorCodes.EW_CONFLICT, {
+        detail: `A person with email ${p.email} already exists.`,
       })
-    }
-    return store.insertPerson(q, {
-      id: newId('per'),
-      email,
-      name,
-      passwordHash: input.password === undefined ? null : await hashPassword(input.password),
-      createdAt: clock.now(),
-    })
+    if (await store.findCredentialsByEmail(q, p.email)) throw taken()
+    return unique(store.insertPerson(q, { id: newId('per'), ...p, createdAt: clock.now() }), taken)
   }
 
   async function createOrg(
@@ -358,18 +381,21 @@ export function createAccountsService(deps: AccountsDeps): AccountsService {
           : `"${slug}" must be 1 to 63 lower-case letters, digits or dashes, starting with a letter or digit`,
       )
     }
-    if (await store.findOrgBySlug(q, slug)) {
-      throw new AppError(ErrorCodes.EW_CONFLICT, {
+    const taken = () =>
+      new AppError(ErrorCodes.EW_CONFLICT, {
         detail: `The slug "${slug}" is taken by another organisation; choose another slug.`,
       })
-    }
-    return store.insertOrg(q, {
-      id: newId('org'),
-      kind: input.kind,
-      name,
-      slug,
-      createdAt: clock.now(),
-    })
+    if (await store.findOrgBySlug(q, slug)) throw taken()
+    return unique(
+      store.insertOrg(q, {
+        id: newId('org'),
+        kind: input.kind,
+        name,
+        slug,
+        createdAt: clock.now(),
+      }),
+      taken,
+    )
   }
 
   async function grant(
@@ -435,7 +461,10 @@ export function createAccountsService(deps: AccountsDeps): AccountsService {
     getOrg: (id) => requireOrg(db, id),
     findOrgBySlug: (slug) => store.findOrgBySlug(db, slug),
 
-    createPerson: (input) => db.transaction((tx) => createPerson(tx, input)),
+    async createPerson(input) {
+      const p = await preparePerson(input)
+      return db.transaction((tx) => insertPerson(tx, p))
+    },
     async findPersonByEmail(email) {
       return (await store.findCredentialsByEmail(db, normaliseEmail(email)))?.person ?? null
     },
@@ -669,9 +698,10 @@ export function createAccountsService(deps: AccountsDeps): AccountsService {
         await tx.query('SELECT pg_advisory_xact_lock(7215001)')
         if ((await store.countPeople(tx)) > 0) return null
         const org = await createOrg(tx, { kind: 'program', name: PROGRAM_ORG_NAME })
-        const person = await createPerson(tx, {
+        const person = await insertPerson(tx, {
           email: BOOTSTRAP_ADMIN_EMAIL,
           name: 'Administrator',
+          passwordHash: null,
         })
         await grant(tx, { orgId: org.id, personId: person.id, role: 'admin' })
         return person
