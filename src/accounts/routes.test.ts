@@ -144,6 +144,12 @@ test('session cookies need the CSRF header on unsafe methods; API tokens do not'
   assert.ok(out.cookies.every((c) => c.value === ''))
   const after = await app.inject({ method: 'GET', url: '/api/me/tokens', headers: { cookie } })
   assert.equal(after.statusCode, 401)
+  const stale = await app.inject({ method: 'GET', url: '/api/session', headers: { cookie } })
+  assert.equal(stale.json().signedIn, false)
+  assert.ok(
+    stale.cookies.some((c) => c.name === SESSION_COOKIE && c.value === ''),
+    'stale cookies are cleared',
+  )
   const tokenSignOut = await app.inject({
     method: 'DELETE',
     url: '/api/session',

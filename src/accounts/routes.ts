@@ -216,7 +216,11 @@ export function accountsRoutes(deps: AccountsRoutesDeps): FastifyPluginAsync {
           response: { 200: ZSession },
         },
       },
-      async (req) => view(req.principal),
+      async (req, reply) => {
+        // An expired or revoked session's cookies are dropped, so the browser stops sending them.
+        if (!req.principal && req.cookies[SESSION_COOKIE]) clearSessionCookies(reply)
+        return view(req.principal)
+      },
     )
 
     app.post(
