@@ -35,7 +35,11 @@ export function App() {
   }
   return (
     <Layout session={session.data}>
-      {session.data.signedIn ? <SignedInRoutes session={session.data} /> : <SignInPage session={session.data} />}
+      {session.data.signedIn ? (
+        <SignedInRoutes session={session.data} />
+      ) : (
+        <SignInPage session={session.data} />
+      )}
     </Layout>
   )
 }
@@ -46,7 +50,11 @@ function SignedInRoutes({ session }: { session: Session }) {
   if (pathname === '/' || pathname === '/sign-in') return <OverviewPage session={session} />
   if (pathname === '/notifications') return <NotificationsPage />
   if (pathname === '/submissions/new') {
-    return hasRole(session, 'lab_member') ? <RegisterPage /> : <NotAllowed what="Only lab members register submissions." />
+    return hasRole(session, 'lab_member') ? (
+      <RegisterPage />
+    ) : (
+      <NotAllowed what="Only lab members register submissions." />
+    )
   }
   const detail = matchPath('/submissions/:id', pathname)
   // Keyed by id so moving between submissions starts each page afresh.

@@ -16,7 +16,13 @@ export class ApiProblem extends Error {
   readonly code: string
   readonly errors: FieldError[]
 
-  constructor(init: { status: number; title: string; detail: string; code?: string; errors?: FieldError[] }) {
+  constructor(init: {
+    status: number
+    title: string
+    detail: string
+    code?: string
+    errors?: FieldError[]
+  }) {
     super(init.detail || init.title)
     this.name = 'ApiProblem'
     this.status = init.status
@@ -85,7 +91,13 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
 
   let res: Response
   try {
-    res = await fetch(path, { method, headers, body, signal: options.signal, credentials: 'same-origin' })
+    res = await fetch(path, {
+      method,
+      headers,
+      body,
+      signal: options.signal,
+      credentials: 'same-origin',
+    })
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err
     throw new ApiProblem({
@@ -104,7 +116,12 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
 }
 
 function problemFrom(res: Response, json: unknown): ApiProblem {
-  const p = (json ?? {}) as Partial<{ title: string; detail: string; code: string; errors: FieldError[] }>
+  const p = (json ?? {}) as Partial<{
+    title: string
+    detail: string
+    code: string
+    errors: FieldError[]
+  }>
   return new ApiProblem({
     status: res.status,
     title: p.title ?? res.statusText ?? 'Request failed',

@@ -5,13 +5,14 @@ import './styles.css'
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
+import { App } from './App.tsx'
 import { sessionKey } from './accounts/session.ts'
 import { isProblem } from './api.ts'
-import { App } from './App.tsx'
 
 /** A 401 anywhere means the session ended (expired, signed out elsewhere): show the sign-in page. */
 function onError(err: unknown) {
-  if (isProblem(err) && err.status === 401) void queryClient.invalidateQueries({ queryKey: sessionKey })
+  if (isProblem(err) && err.status === 401)
+    void queryClient.invalidateQueries({ queryKey: sessionKey })
 }
 
 const queryClient: QueryClient = new QueryClient({
@@ -20,7 +21,8 @@ const queryClient: QueryClient = new QueryClient({
   defaultOptions: {
     queries: {
       // A 4xx answer will not change by asking again; network and 5xx failures might.
-      retry: (failures, err) => !(isProblem(err) && err.status >= 400 && err.status < 500) && failures < 2,
+      retry: (failures, err) =>
+        !(isProblem(err) && err.status >= 400 && err.status < 500) && failures < 2,
       staleTime: 10_000,
     },
   },

@@ -1,15 +1,33 @@
 /** Sign in: organisation single sign-on, email and password, and in demo mode a persona per role. */
-import { Alert, AlertText, Button, Fieldset, FormGroup, Label, Tag, TextInput } from '@trussworks/react-uswds'
+import {
+  Alert,
+  AlertText,
+  Button,
+  Fieldset,
+  FormGroup,
+  Label,
+  Tag,
+  TextInput,
+} from '@trussworks/react-uswds'
 import { type ChangeEvent, type FormEvent, useState } from 'react'
-import { ProblemAlert } from '../platform/ProblemAlert.tsx'
 import { Page } from '../platform/Page.tsx'
-import { type DemoPersona, type Session, useDemoPersonas, useDemoSignIn, usePasswordSignIn } from './session.ts'
+import { ProblemAlert } from '../platform/ProblemAlert.tsx'
+import {
+  type DemoPersona,
+  type Session,
+  useDemoPersonas,
+  useDemoSignIn,
+  usePasswordSignIn,
+} from './session.ts'
 
 export function SignInPage({ session }: { session: Session }) {
   return (
     <div className="grid-row grid-gap-6">
       <div className="tablet:grid-col-6 desktop:grid-col-5">
-        <Page title="Sign in" lead="Sign in to the pre-release review program with the account your organisation gave you.">
+        <Page
+          title="Sign in"
+          lead="Sign in to the pre-release review program with the account your organisation gave you."
+        >
           {session.oidc ? <OidcSignIn /> : null}
           <PasswordForm />
         </Page>
@@ -99,8 +117,8 @@ function DemoPersonas() {
       </div>
       <Alert type="warning" slim className="margin-top-2">
         <AlertText>
-          This server runs in demo mode with made-up organisations and people. Choosing a persona signs you in
-          without a password. Never use demo mode with real data.
+          This server runs in demo mode with made-up organisations and people. Choosing a persona
+          signs you in without a password. Never use demo mode with real data.
         </AlertText>
       </Alert>
       <ProblemAlert error={personas.error ?? signIn.error} />
@@ -108,7 +126,11 @@ function DemoPersonas() {
       <ul className="usa-list usa-list--unstyled ew-persona-list">
         {personas.data?.map((p) => (
           <li key={p.role}>
-            <PersonaButton persona={p} disabled={signIn.isPending} onChoose={() => signIn.mutate(p.role)} />
+            <PersonaButton
+              persona={p}
+              disabled={signIn.isPending}
+              onChoose={() => signIn.mutate(p.role)}
+            />
           </li>
         ))}
       </ul>
@@ -116,7 +138,15 @@ function DemoPersonas() {
   )
 }
 
-function PersonaButton({ persona, disabled, onChoose }: { persona: DemoPersona; disabled: boolean; onChoose: () => void }) {
+function PersonaButton({
+  persona,
+  disabled,
+  onChoose,
+}: {
+  persona: DemoPersona
+  disabled: boolean
+  onChoose: () => void
+}) {
   return (
     <button type="button" className="ew-persona" disabled={disabled} onClick={onChoose}>
       <span className="ew-persona__role">{persona.label}</span>

@@ -58,7 +58,11 @@ export interface DemoPersona {
 export const sessionKey = ['session'] as const
 
 export function useSession() {
-  return useQuery({ queryKey: sessionKey, queryFn: () => api<Session>('/api/session'), staleTime: 60_000 })
+  return useQuery({
+    queryKey: sessionKey,
+    queryFn: () => api<Session>('/api/session'),
+    staleTime: 60_000,
+  })
 }
 
 export function hasRole(session: Session | undefined, ...roles: Role[]): boolean {
@@ -83,7 +87,8 @@ function useSessionChange() {
   return async (next: Session | undefined) => {
     client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'session' })
     // Sign-in and switching answer with the new session; sign-out answers with nothing.
-    if (next && typeof next === 'object' && 'signedIn' in next) client.setQueryData(sessionKey, next)
+    if (next && typeof next === 'object' && 'signedIn' in next)
+      client.setQueryData(sessionKey, next)
     else await client.invalidateQueries({ queryKey: sessionKey })
   }
 }
@@ -91,7 +96,8 @@ function useSessionChange() {
 export function useDemoSignIn() {
   const changed = useSessionChange()
   return useMutation({
-    mutationFn: (role: Role) => api<Session>('/api/session/demo', { method: 'POST', body: { role } }),
+    mutationFn: (role: Role) =>
+      api<Session>('/api/session/demo', { method: 'POST', body: { role } }),
     onSuccess: changed,
   })
 }
@@ -108,7 +114,8 @@ export function usePasswordSignIn() {
 export function useSwitchOrg() {
   const changed = useSessionChange()
   return useMutation({
-    mutationFn: (orgId: string) => api<Session>('/api/session/org', { method: 'POST', body: { orgId } }),
+    mutationFn: (orgId: string) =>
+      api<Session>('/api/session/org', { method: 'POST', body: { orgId } }),
     onSuccess: changed,
   })
 }

@@ -9,13 +9,17 @@ import { type Notification, useMarkRead, useNotifications } from './api.ts'
 export function NotificationsPage() {
   const notifications = useNotifications()
   const markRead = useMarkRead()
-  const items = [...(notifications.data?.items ?? [])].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
+  const items = [...(notifications.data?.items ?? [])].sort(
+    (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt),
+  )
   const unread = notifications.data?.unread ?? 0
 
   return (
     <Page
       title="Notifications"
-      lead={notifications.data ? (unread > 0 ? `${unread} unread.` : 'You are up to date.') : undefined}
+      lead={
+        notifications.data ? (unread > 0 ? `${unread} unread.` : 'You are up to date.') : undefined
+      }
     >
       <ProblemAlert error={notifications.error ?? markRead.error} />
       {notifications.isPending ? <p aria-live="polite">Loading notifications…</p> : null}
@@ -23,7 +27,12 @@ export function NotificationsPage() {
       {items.length > 0 ? (
         <ul className="ew-notifications">
           {items.map((n) => (
-            <NotificationItem key={n.id} notification={n} onRead={() => markRead.mutate(n.id)} pending={markRead.isPending} />
+            <NotificationItem
+              key={n.id}
+              notification={n}
+              onRead={() => markRead.mutate(n.id)}
+              pending={markRead.isPending}
+            />
           ))}
         </ul>
       ) : null}
@@ -31,9 +40,17 @@ export function NotificationsPage() {
   )
 }
 
-function NotificationItem({ notification: n, onRead, pending }: { notification: Notification; onRead: () => void; pending: boolean }) {
+function NotificationItem({
+  notification: n,
+  onRead,
+  pending,
+}: {
+  notification: Notification
+  onRead: () => void
+  pending: boolean
+}) {
   const unread = !n.readAt
-  const link = n.link ?? (n.submissionId ? `/submissions/${encodeURIComponent(n.submissionId)}` : undefined)
+  const link = n.link ?? undefined
   return (
     <li className={`ew-notification${unread ? ' is-unread' : ''}`}>
       <div className="ew-notification__body">
@@ -53,7 +70,13 @@ function NotificationItem({ notification: n, onRead, pending }: { notification: 
         </p>
       </div>
       {unread ? (
-        <Button type="button" unstyled className="ew-notification__action" disabled={pending} onClick={onRead}>
+        <Button
+          type="button"
+          unstyled
+          className="ew-notification__action"
+          disabled={pending}
+          onClick={onRead}
+        >
           Mark as read<span className="usa-sr-only">: {n.title}</span>
         </Button>
       ) : null}

@@ -4,19 +4,24 @@ import { api } from '../api.ts'
 
 export interface Notification {
   id: string
+  orgId: string
+  /** A stable dotted name, e.g. `program.window_opens`. */
   kind: string
+  subjectType: string
+  subjectId: string
   title: string
-  body?: string | null
-  /** Where the notification leads, as an app path (`/submissions/…`). */
-  link?: string | null
-  submissionId?: string | null
+  body: string
+  /** Where the subject can be seen in this app, e.g. `/submissions/sub_…`. */
+  link: string | null
   createdAt: string
-  readAt?: string | null
+  readAt: string | null
 }
 
 export interface NotificationList {
   items: Notification[]
+  /** Unread notifications of the organisation, whatever the page. */
   unread: number
+  total: number
 }
 
 export const notificationsKey = ['notifications'] as const
@@ -33,7 +38,8 @@ export function useNotifications() {
 export function useMarkRead() {
   const client = useQueryClient()
   return useMutation({
-    mutationFn: (id: string) => api(`/api/notifications/${encodeURIComponent(id)}/read`, { method: 'POST' }),
+    mutationFn: (id: string) =>
+      api(`/api/notifications/${encodeURIComponent(id)}/read`, { method: 'POST' }),
     onSuccess: () => client.invalidateQueries({ queryKey: notificationsKey }),
   })
 }

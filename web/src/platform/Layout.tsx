@@ -19,8 +19,9 @@ export function Layout({ session, children }: { session: Session; children: Reac
       <footer className="usa-footer usa-footer--slim ew-footer">
         <div className="grid-container ew-container">
           <p className="margin-0">
-            earlywatch runs a <strong>voluntary</strong> pre-release review program. Taking part is a lab’s choice, a
-            lab may withdraw at any time, and nothing here licenses, clears or blocks a release.
+            earlywatch runs a <strong>voluntary</strong> pre-release review program. Taking part is
+            a lab’s choice, a lab may withdraw at any time, and nothing here licenses, clears or
+            blocks a release.
           </p>
         </div>
       </footer>
@@ -70,7 +71,11 @@ function SignedInHeader({ session }: { session: Session }) {
   )
 
   const primaryItems = [
-    navLink('/', <span>Program overview</span>, pathname === '/' || pathname.startsWith('/submissions')),
+    navLink(
+      '/',
+      <span>Program overview</span>,
+      pathname === '/' || pathname.startsWith('/submissions'),
+    ),
     navLink(
       '/notifications',
       <span>
@@ -89,7 +94,9 @@ function SignedInHeader({ session }: { session: Session }) {
   const secondaryItems = [
     <span key="who" className="ew-who">
       <span className="ew-who__name">{session.person?.name}</span>
-      <span className="ew-who__roles">{session.roles.map(roleLabel).join(', ') || 'No role here'}</span>
+      <span className="ew-who__roles">
+        {session.roles.map(roleLabel).join(', ') || 'No role here'}
+      </span>
     </span>,
     <OrgSwitcher key="org" session={session} />,
     <button

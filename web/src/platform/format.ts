@@ -1,6 +1,10 @@
 /** How dates and counts read in the UI: the reader's own locale and time zone, always with a year. */
 
-const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' })
+const dateFmt = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+})
 const dateTimeFmt = new Intl.DateTimeFormat(undefined, {
   year: 'numeric',
   month: 'short',

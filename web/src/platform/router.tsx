@@ -61,7 +61,8 @@ type LinkProps = AnchorHTMLAttributes<HTMLAnchorElement> & { to: string }
 export function Link({ to, onClick, ...rest }: LinkProps) {
   function handle(e: MouseEvent<HTMLAnchorElement>) {
     onClick?.(e)
-    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey)
+      return
     e.preventDefault()
     navigate(to)
   }

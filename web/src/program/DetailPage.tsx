@@ -10,8 +10,8 @@ import { Link } from '../platform/router.tsx'
 import { type Submission, useSubmission, useSubmissionEvents } from './api.ts'
 import { EventTimeline } from './EventTimeline.tsx'
 import { StateTag } from './StateTag.tsx'
-import { STATE_INFO } from './states.ts'
 import { SubmissionActions } from './SubmissionActions.tsx'
+import { STATE_INFO } from './states.ts'
 import { windowStatus } from './window.ts'
 
 export function DetailPage({ id, session }: { id: string; session: Session }) {
@@ -79,7 +79,11 @@ export function DetailPage({ id, session }: { id: string; session: Session }) {
                 Timeline
               </h2>
               <ProblemAlert error={events.error} />
-              {events.data ? <EventTimeline events={events.data} /> : events.isPending ? <p>Loading timeline…</p> : null}
+              {events.data ? (
+                <EventTimeline events={events.data} />
+              ) : events.isPending ? (
+                <p>Loading timeline…</p>
+              ) : null}
             </section>
           </div>
           <aside className="desktop:grid-col-4" aria-labelledby="actions-heading">
@@ -89,8 +93,8 @@ export function DetailPage({ id, session }: { id: string; session: Session }) {
               </h2>
               <SubmissionActions submission={s} session={session} onDone={setDone} />
               <p className="ew-assurance">
-                Moving release dates never needs approval, and nothing here can block a release. Taking part is voluntary;
-                a lab may withdraw at any time.
+                Moving release dates never needs approval, and nothing here can block a release.
+                Taking part is voluntary; a lab may withdraw at any time.
               </p>
             </div>
           </aside>
@@ -104,7 +108,12 @@ function WindowSummary({ submission: s }: { submission: Submission }) {
   const w = s.window
   const opens = Date.parse(w.opensAt)
   const span = Date.parse(w.closesAt) - opens
-  const share = w.phase === 'closed' ? 1 : w.phase === 'upcoming' || span <= 0 ? 0 : Math.min(1, (Date.now() - opens) / span)
+  const share =
+    w.phase === 'closed'
+      ? 1
+      : w.phase === 'upcoming' || span <= 0
+        ? 0
+        : Math.min(1, (Date.now() - opens) / span)
   const elapsed = Math.round(share * w.days * 10) / 10
   const percent = Math.round(share * 100)
   return (
@@ -165,8 +174,8 @@ function Facts({ submission: s }: { submission: Submission }) {
       <dd>
         <code className="ew-code">{s.endpoint.baseUrl}</code>
         <br />
-        {s.endpoint.protocol === 'anthropic' ? 'Anthropic Messages' : 'OpenAI Chat Completions'} · model{' '}
-        <code className="ew-code">{s.endpoint.modelId}</code>
+        {s.endpoint.protocol === 'anthropic' ? 'Anthropic Messages' : 'OpenAI Chat Completions'} ·
+        model <code className="ew-code">{s.endpoint.modelId}</code>
       </dd>
       <dt>Credential</dt>
       <dd>{s.endpoint.hasCredential ? 'Stored, encrypted (never shown)' : 'None stored'}</dd>

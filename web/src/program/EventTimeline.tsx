@@ -30,17 +30,34 @@ function actorName(actor: SubmissionEvent['actor']): string | undefined {
   return actor ? `${actor.personName}, ${actor.orgName}` : 'earlywatch (automatic)'
 }
 
-/** Date changes carried in an event, as "Public release: Dec 1 → Dec 9". */
-function changes(e: SubmissionEvent): string[] {
-  const out: string[] = []
+type Dates = { partnerReleaseAt?: string | null; publicReleaseAt?: string | null }
+
+const DATE_LABELS = [
+  ['partnerReleaseAt', 'Partner release'],
+  ['publicReleaseAt', 'Public release'],
+] as const
+
+/** The facts an event carries, in words: dates set or moved, the window opened, the credential destroyed. */
+function details(e: SubmissionEvent): string[] {
   const data = e.data ?? {}
-  for (const [key, label] of [
-    ['partnerReleaseAt', 'Partner release'],
-    ['publicReleaseAt', 'Public release'],
-  ] as const) {
-    const change = data[key] as { from?: string | null; to?: string | null } | string | undefined
-    if (change && typeof change === 'object') out.push(`${label}: ${formatDateTime(change.from)} → ${formatDateTime(change.to)}`)
-    else if (typeof change === 'string') out.push(`${label}: ${formatDateTime(change)}`)
+  const out: string[] = []
+  if (e.kind === 'rescheduled') {
+    const before = (data.before ?? {}) as Dates
+    const after = (data.after ?? {}) as Dates
+    for (const [key, label] of DATE_LABELS) {
+      if (before[key] !== after[key])
+        out.push(`${label}: ${formatDateTime(before[key])} → ${formatDateTime(after[key])}`)
+    }
+  } else if (e.kind === 'registered') {
+    const dates = data as Dates
+    for (const [key, label] of DATE_LABELS)
+      if (dates[key]) out.push(`${label} planned for ${formatDateTime(dates[key])}`)
+  } else if (e.kind === 'accepted') {
+    const w = data.window as { opensAt?: string; closesAt?: string } | undefined
+    if (w?.opensAt && w.closesAt)
+      out.push(`Review window ${formatDateTime(w.opensAt)} to ${formatDateTime(w.closesAt)}`)
+  } else if (e.kind === 'withdrawn' && data.credentialDestroyed) {
+    out.push('The stored endpoint credential was destroyed.')
   }
   return out
 }
@@ -64,7 +81,7 @@ export function EventTimeline({ events }: { events: SubmissionEvent[] }) {
                 ? ` · ${stateLabel(e.fromState)} → ${stateLabel(e.toState)}`
                 : null}
             </p>
-            {changes(e).map((c) => (
+            {details(e).map((c) => (
               <p key={c} className="ew-events__detail">
                 {c}
               </p>

@@ -2,7 +2,15 @@
  * Program overview: where every submission stands and how long each review window has left.
  * The filters live in the URL, so a view can be bookmarked, shared and reached with Back.
  */
-import { Alert, AlertText, Button, Label, Pagination, Select, TextInput } from '@trussworks/react-uswds'
+import {
+  Alert,
+  AlertText,
+  Button,
+  Label,
+  Pagination,
+  Select,
+  TextInput,
+} from '@trussworks/react-uswds'
 import { type ChangeEvent, type FormEvent, useEffect, useState } from 'react'
 import { hasRole, type Session } from '../accounts/session.ts'
 import { queryString } from '../api.ts'
@@ -31,7 +39,9 @@ function readFilters(search: URLSearchParams): Filters {
   const order = search.get('order')
   const page = Number.parseInt(search.get('page') ?? '1', 10)
   return {
-    state: (SUBMISSION_STATES as readonly string[]).includes(state ?? '') ? (state as SubmissionState) : undefined,
+    state: (SUBMISSION_STATES as readonly string[]).includes(state ?? '')
+      ? (state as SubmissionState)
+      : undefined,
     q: search.get('q') || undefined,
     sort: (SORT_KEYS as readonly string[]).includes(sort ?? '') ? (sort as SortKey) : undefined,
     order: order === 'asc' || order === 'desc' ? order : undefined,
@@ -40,7 +50,9 @@ function readFilters(search: URLSearchParams): Filters {
 }
 
 function showFilters(f: Filters) {
-  navigate(`/${queryString({ state: f.state, q: f.q, sort: f.sort, order: f.order, page: f.page > 1 ? f.page : undefined })}`)
+  navigate(
+    `/${queryString({ state: f.state, q: f.q, sort: f.sort, order: f.order, page: f.page > 1 ? f.page : undefined })}`,
+  )
 }
 
 export function OverviewPage({ session }: { session: Session }) {
@@ -147,14 +159,20 @@ function FilterBar({ filters }: { filters: Filters }) {
   }
 
   return (
-    <form className="ew-filters" role="search" aria-label="Filter submissions" onSubmit={submit}>
+    <form className="ew-filters" aria-label="Filter submissions" onSubmit={submit}>
       <div className="ew-filters__field">
         <Label htmlFor="filter-state">State</Label>
         <Select
           id="filter-state"
           name="state"
           value={filters.state ?? ''}
-          onChange={(e: ChangeEvent<HTMLSelectElement>) => showFilters({ ...filters, state: (e.target.value || undefined) as SubmissionState | undefined, page: 1 })}
+          onChange={(e: ChangeEvent<HTMLSelectElement>) =>
+            showFilters({
+              ...filters,
+              state: (e.target.value || undefined) as SubmissionState | undefined,
+              page: 1,
+            })
+          }
         >
           <option value="">All states</option>
           {SUBMISSION_STATES.map((s) => (
@@ -181,7 +199,12 @@ function FilterBar({ filters }: { filters: Filters }) {
         </div>
       </div>
       {filters.state || filters.q ? (
-        <Button type="button" unstyled className="ew-filters__clear" onClick={() => showFilters({ sort: filters.sort, order: filters.order, page: 1 })}>
+        <Button
+          type="button"
+          unstyled
+          className="ew-filters__clear"
+          onClick={() => showFilters({ sort: filters.sort, order: filters.order, page: 1 })}
+        >
           Clear filters
         </Button>
       ) : null}

@@ -2,7 +2,16 @@
  * A confirmation dialog that asks for a reason: used to withdraw a submission and to move it
  * between states. USWDS modal, so focus is trapped while open and returns to the opener after.
  */
-import { Button, ButtonGroup, Modal, ModalFooter, ModalHeading, type ModalRef, ModalToggleButton, Textarea } from '@trussworks/react-uswds'
+import {
+  Button,
+  ButtonGroup,
+  Modal,
+  ModalFooter,
+  ModalHeading,
+  type ModalRef,
+  ModalToggleButton,
+  Textarea,
+} from '@trussworks/react-uswds'
 import { type ChangeEvent, type FormEvent, type ReactNode, type RefObject, useState } from 'react'
 import { isProblem } from '../api.ts'
 import { Field } from '../platform/Field.tsx'
@@ -23,10 +32,24 @@ interface Props {
 }
 
 export function ReasonModal(props: Props) {
-  const { id, modalRef, heading, children, confirmLabel, reasonLabel, reasonRequired, danger, pending, error, onConfirm } = props
+  const {
+    id,
+    modalRef,
+    heading,
+    children,
+    confirmLabel,
+    reasonLabel,
+    reasonRequired,
+    danger,
+    pending,
+    error,
+    onConfirm,
+  } = props
   const [reason, setReason] = useState('')
   const [missing, setMissing] = useState(false)
-  const fieldError = (isProblem(error) ? error.fieldMessage('reason') : undefined) ?? (missing ? 'Give a reason.' : undefined)
+  const fieldError =
+    (isProblem(error) ? error.fieldMessage('reason') : undefined) ??
+    (missing ? 'Give a reason.' : undefined)
 
   function submit(e: FormEvent) {
     e.preventDefault()
@@ -39,22 +62,48 @@ export function ReasonModal(props: Props) {
   }
 
   return (
-    <Modal ref={modalRef} id={id} aria-labelledby={`${id}-heading`} aria-describedby={`${id}-description`}>
+    <Modal
+      ref={modalRef}
+      id={id}
+      aria-labelledby={`${id}-heading`}
+      aria-describedby={`${id}-description`}
+    >
       <form onSubmit={submit} noValidate>
         <ModalHeading id={`${id}-heading`}>{heading}</ModalHeading>
         <div className="usa-prose" id={`${id}-description`}>
           {children}
         </div>
-        <ProblemAlert error={isProblem(error) && error.errors.length > 0 ? undefined : error} className="margin-top-2" />
-        <Field id={`${id}-reason`} label={reasonLabel} optional={!reasonRequired} error={fieldError}>
-          {(a) => <Textarea {...a} name="reason" className="ew-textarea-short" value={reason} onChange={(e: ChangeEvent<HTMLTextAreaElement>) => setReason(e.target.value)} />}
+        <ProblemAlert
+          error={isProblem(error) && error.errors.length > 0 ? undefined : error}
+          className="margin-top-2"
+        />
+        <Field
+          id={`${id}-reason`}
+          label={reasonLabel}
+          optional={!reasonRequired}
+          error={fieldError}
+        >
+          {(a) => (
+            <Textarea
+              {...a}
+              name="reason"
+              className="ew-textarea-short"
+              value={reason}
+              onChange={(e: ChangeEvent<HTMLTextAreaElement>) => setReason(e.target.value)}
+            />
+          )}
         </Field>
         <ModalFooter>
           <ButtonGroup>
             <Button type="submit" secondary={danger} disabled={pending}>
               {pending ? 'Working…' : confirmLabel}
             </Button>
-            <ModalToggleButton modalRef={modalRef} closer unstyled className="padding-105 text-center">
+            <ModalToggleButton
+              modalRef={modalRef}
+              closer
+              unstyled
+              className="padding-105 text-center"
+            >
               Cancel
             </ModalToggleButton>
           </ButtonGroup>

@@ -49,7 +49,12 @@ function toRequest(d: Draft): NewSubmission {
       .split('\n')
       .map((c) => c.trim())
       .filter(Boolean),
-    endpoint: { baseUrl: d.baseUrl.trim(), protocol: d.protocol, modelId: d.modelId.trim(), credential: d.credential },
+    endpoint: {
+      baseUrl: d.baseUrl.trim(),
+      protocol: d.protocol,
+      modelId: d.modelId.trim(),
+      credential: d.credential,
+    },
     offeredDays: Number(d.offeredDays),
     partnerReleaseAt: fromLocalInput(d.partnerReleaseAt),
     publicReleaseAt: fromLocalInput(d.publicReleaseAt),
@@ -59,7 +64,8 @@ function toRequest(d: Draft): NewSubmission {
 export function RegisterPage() {
   const register = useRegisterSubmission()
   const [draft, setDraft] = useState<Draft>(EMPTY)
-  const set = (key: keyof Draft) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }))
+  const set = (key: keyof Draft) => (e: { target: { value: string } }) =>
+    setDraft((d) => ({ ...d, [key]: e.target.value }))
   const problem = isProblem(register.error) ? register.error : undefined
   const err = (field: string) => problem?.fieldMessage(field)
 
@@ -67,7 +73,9 @@ export function RegisterPage() {
     e.preventDefault()
     register.mutate(toRequest(draft), {
       onSuccess: (created) => {
-        setFlash(`${created.modelName} ${created.modelVersion} is registered. The program will accept it to open the review window.`)
+        setFlash(
+          `${created.modelName} ${created.modelVersion} is registered. The program will accept it to open the review window.`,
+        )
         navigate(`/submissions/${encodeURIComponent(created.id)}`)
       },
       onError: () => window.scrollTo({ top: 0 }),
@@ -85,104 +93,215 @@ export function RegisterPage() {
 
           <section className="ew-form-section">
             <Fieldset legend="The model" className="ew-fieldset">
-            <div className="grid-row grid-gap-2">
-              <Field id="modelName" label="Model name" error={err('modelName')} className="tablet:grid-col-8">
-                {(a) => <TextInput {...a} name="modelName" type="text" value={draft.modelName} onChange={set('modelName')} />}
+              <div className="grid-row grid-gap-2">
+                <Field
+                  id="modelName"
+                  label="Model name"
+                  error={err('modelName')}
+                  className="tablet:grid-col-8"
+                >
+                  {(a) => (
+                    <TextInput
+                      {...a}
+                      name="modelName"
+                      type="text"
+                      value={draft.modelName}
+                      onChange={set('modelName')}
+                    />
+                  )}
+                </Field>
+                <Field
+                  id="modelVersion"
+                  label="Version"
+                  error={err('modelVersion')}
+                  className="tablet:grid-col-4"
+                >
+                  {(a) => (
+                    <TextInput
+                      {...a}
+                      name="modelVersion"
+                      type="text"
+                      value={draft.modelVersion}
+                      onChange={set('modelVersion')}
+                    />
+                  )}
+                </Field>
+              </div>
+              <Field
+                id="description"
+                label="Description"
+                hint="What the model is and how it differs from earlier versions."
+                error={err('description')}
+              >
+                {(a) => (
+                  <Textarea
+                    {...a}
+                    name="description"
+                    value={draft.description}
+                    onChange={set('description')}
+                  />
+                )}
               </Field>
-              <Field id="modelVersion" label="Version" error={err('modelVersion')} className="tablet:grid-col-4">
-                {(a) => <TextInput {...a} name="modelVersion" type="text" value={draft.modelVersion} onChange={set('modelVersion')} />}
+              <Field
+                id="capabilities"
+                label="Intended capabilities"
+                hint="One per line, for example “code generation” or “tool use”."
+                error={err('intendedCapabilities')}
+              >
+                {(a) => (
+                  <Textarea
+                    {...a}
+                    name="capabilities"
+                    className="ew-textarea-short"
+                    value={draft.capabilities}
+                    onChange={set('capabilities')}
+                  />
+                )}
               </Field>
-            </div>
-            <Field id="description" label="Description" hint="What the model is and how it differs from earlier versions." error={err('description')}>
-              {(a) => <Textarea {...a} name="description" value={draft.description} onChange={set('description')} />}
-            </Field>
-            <Field
-              id="capabilities"
-              label="Intended capabilities"
-              hint="One per line, for example “code generation” or “tool use”."
-              error={err('intendedCapabilities')}
-            >
-              {(a) => <Textarea {...a} name="capabilities" className="ew-textarea-short" value={draft.capabilities} onChange={set('capabilities')} />}
-            </Field>
             </Fieldset>
           </section>
 
           <section className="ew-form-section">
             <Fieldset legend="Access for the review" className="ew-fieldset">
-            <Field id="baseUrl" label="Endpoint base URL" hint="For example https://api.example-lab.com/v1" error={err('endpoint.baseUrl')}>
-              {(a) => <TextInput {...a} name="baseUrl" type="url" inputMode="url" spellCheck={false} value={draft.baseUrl} onChange={set('baseUrl')} />}
-            </Field>
-            <Fieldset legend="Protocol" className="ew-radios">
-              {err('endpoint.protocol') ? <span className="usa-error-message">{err('endpoint.protocol')}</span> : null}
-              <Radio
-                id="protocol-openai"
-                name="protocol"
-                value="openai"
-                label="OpenAI Chat Completions"
-                checked={draft.protocol === 'openai'}
-                onChange={set('protocol')}
-              />
-              <Radio
-                id="protocol-anthropic"
-                name="protocol"
-                value="anthropic"
-                label="Anthropic Messages"
-                checked={draft.protocol === 'anthropic'}
-                onChange={set('protocol')}
-              />
-            </Fieldset>
-            <Field id="modelId" label="Model ID" hint="The model name your endpoint expects in requests." error={err('endpoint.modelId')}>
-              {(a) => <TextInput {...a} name="modelId" type="text" spellCheck={false} value={draft.modelId} onChange={set('modelId')} />}
-            </Field>
-            <Field
-              id="credential"
-              label="Credential"
-              hint="An API key for the endpoint. It is stored encrypted, never shown again, and destroyed if you withdraw."
-              error={err('endpoint.credential')}
-            >
-              {(a) => (
-                <TextInput {...a} name="credential" type="password" autoComplete="off" spellCheck={false} value={draft.credential} onChange={set('credential')} />
-              )}
-            </Field>
+              <Field
+                id="baseUrl"
+                label="Endpoint base URL"
+                hint="For example https://api.example-lab.com/v1"
+                error={err('endpoint.baseUrl')}
+              >
+                {(a) => (
+                  <TextInput
+                    {...a}
+                    name="baseUrl"
+                    type="url"
+                    inputMode="url"
+                    spellCheck={false}
+                    value={draft.baseUrl}
+                    onChange={set('baseUrl')}
+                  />
+                )}
+              </Field>
+              <Fieldset legend="Protocol" className="ew-radios">
+                {err('endpoint.protocol') ? (
+                  <span className="usa-error-message">{err('endpoint.protocol')}</span>
+                ) : null}
+                <Radio
+                  id="protocol-openai"
+                  name="protocol"
+                  value="openai"
+                  label="OpenAI Chat Completions"
+                  checked={draft.protocol === 'openai'}
+                  onChange={set('protocol')}
+                />
+                <Radio
+                  id="protocol-anthropic"
+                  name="protocol"
+                  value="anthropic"
+                  label="Anthropic Messages"
+                  checked={draft.protocol === 'anthropic'}
+                  onChange={set('protocol')}
+                />
+              </Fieldset>
+              <Field
+                id="modelId"
+                label="Model ID"
+                hint="The model name your endpoint expects in requests."
+                error={err('endpoint.modelId')}
+              >
+                {(a) => (
+                  <TextInput
+                    {...a}
+                    name="modelId"
+                    type="text"
+                    spellCheck={false}
+                    value={draft.modelId}
+                    onChange={set('modelId')}
+                  />
+                )}
+              </Field>
+              <Field
+                id="credential"
+                label="Credential"
+                hint="An API key for the endpoint. It is stored encrypted, never shown again, and destroyed if you withdraw."
+                error={err('endpoint.credential')}
+              >
+                {(a) => (
+                  <TextInput
+                    {...a}
+                    name="credential"
+                    type="password"
+                    autoComplete="off"
+                    spellCheck={false}
+                    value={draft.credential}
+                    onChange={set('credential')}
+                  />
+                )}
+              </Field>
             </Fieldset>
           </section>
 
           <section className="ew-form-section">
             <Fieldset legend="Review window and release plans" className="ew-fieldset">
-            <Field id="offeredDays" label="Days of access offered" hint={`From 1 to ${MAX_DAYS} days. The window opens when the program accepts the submission.`} error={err('offeredDays')}>
-              {(a) => (
-                <Select {...a} name="offeredDays" className="ew-select-narrow" value={draft.offeredDays} onChange={set('offeredDays')}>
-                  {Array.from({ length: MAX_DAYS }, (_, i) => MAX_DAYS - i).map((n) => (
-                    <option key={n} value={n}>
-                      {n} {n === 1 ? 'day' : 'days'}
-                    </option>
-                  ))}
-                </Select>
-              )}
-            </Field>
-            <div className="grid-row grid-gap-2">
               <Field
-                id="partnerReleaseAt"
-                label="Planned release to trusted partners"
-                hint={`Your time zone: ${localTimeZone}`}
-                error={err('partnerReleaseAt')}
-                className="tablet:grid-col-6"
+                id="offeredDays"
+                label="Days of access offered"
+                hint={`From 1 to ${MAX_DAYS} days. The window opens when the program accepts the submission.`}
+                error={err('offeredDays')}
               >
-                {(a) => <DateTimeInput {...a} name="partnerReleaseAt" value={draft.partnerReleaseAt} onChange={(v) => setDraft((d) => ({ ...d, partnerReleaseAt: v }))} />}
+                {(a) => (
+                  <Select
+                    {...a}
+                    name="offeredDays"
+                    className="ew-select-narrow"
+                    value={draft.offeredDays}
+                    onChange={set('offeredDays')}
+                  >
+                    {Array.from({ length: MAX_DAYS }, (_, i) => MAX_DAYS - i).map((n) => (
+                      <option key={n} value={n}>
+                        {n} {n === 1 ? 'day' : 'days'}
+                      </option>
+                    ))}
+                  </Select>
+                )}
               </Field>
-              <Field
-                id="publicReleaseAt"
-                label="Planned public release"
-                hint={`Your time zone: ${localTimeZone}`}
-                error={err('publicReleaseAt')}
-                className="tablet:grid-col-6"
-              >
-                {(a) => <DateTimeInput {...a} name="publicReleaseAt" value={draft.publicReleaseAt} onChange={(v) => setDraft((d) => ({ ...d, publicReleaseAt: v }))} />}
-              </Field>
-            </div>
-            <p className="usa-hint margin-top-1">
-              These dates are your plans, shared so the review can fit around them. Moving them later needs no approval.
-            </p>
+              <div className="grid-row grid-gap-2">
+                <Field
+                  id="partnerReleaseAt"
+                  label="Planned release to trusted partners"
+                  hint={`Your time zone: ${localTimeZone}`}
+                  error={err('partnerReleaseAt')}
+                  className="tablet:grid-col-6"
+                >
+                  {(a) => (
+                    <DateTimeInput
+                      {...a}
+                      name="partnerReleaseAt"
+                      value={draft.partnerReleaseAt}
+                      onChange={(v) => setDraft((d) => ({ ...d, partnerReleaseAt: v }))}
+                    />
+                  )}
+                </Field>
+                <Field
+                  id="publicReleaseAt"
+                  label="Planned public release"
+                  hint={`Your time zone: ${localTimeZone}`}
+                  error={err('publicReleaseAt')}
+                  className="tablet:grid-col-6"
+                >
+                  {(a) => (
+                    <DateTimeInput
+                      {...a}
+                      name="publicReleaseAt"
+                      value={draft.publicReleaseAt}
+                      onChange={(v) => setDraft((d) => ({ ...d, publicReleaseAt: v }))}
+                    />
+                  )}
+                </Field>
+              </div>
+              <p className="usa-hint margin-top-1">
+                These dates are your plans, shared so the review can fit around them. Moving them
+                later needs no approval.
+              </p>
             </Fieldset>
           </section>
 
@@ -211,15 +330,23 @@ function NextSteps() {
       <ol className="usa-process-list ew-next__steps">
         <li className="usa-process-list__item">
           <p className="usa-process-list__heading">The program accepts</p>
-          <p>Acceptance opens the review window: up to the days you offered, ending at your first release date.</p>
+          <p>
+            Acceptance opens the review window: up to the days you offered, ending at your first
+            release date.
+          </p>
         </li>
         <li className="usa-process-list__item">
           <p className="usa-process-list__heading">The review runs</p>
-          <p>The program evaluates the model through your endpoint. You see the aggregate determination.</p>
+          <p>
+            The program evaluates the model through your endpoint. You see the aggregate
+            determination.
+          </p>
         </li>
         <li className="usa-process-list__item">
           <p className="usa-process-list__heading">You release when you choose</p>
-          <p>Move your dates or withdraw at any time. Nothing in earlywatch can hold back a release.</p>
+          <p>
+            Move your dates or withdraw at any time. Nothing in earlywatch can hold back a release.
+          </p>
         </li>
       </ol>
     </aside>

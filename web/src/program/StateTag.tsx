@@ -5,7 +5,10 @@ import { STATE_INFO, type SubmissionState, stateLabel } from './states.ts'
 export function StateTag({ state }: { state: SubmissionState }) {
   const info = STATE_INFO[state]
   return (
-    <Tag className={`ew-state ew-state--${state}`} style={info ? { backgroundColor: info.color } : undefined}>
+    <Tag
+      className={`ew-state ew-state--${state}`}
+      style={info ? { backgroundColor: info.color } : undefined}
+    >
       {stateLabel(state)}
     </Tag>
   )

@@ -3,19 +3,35 @@
  * withdraws; a program officer accepts it and records its progress. The server decides; these
  * controls only show the moves that fit the person's role and the submission's state.
  */
-import { Alert, AlertText, Button, type ModalRef, ModalToggleButton, Textarea } from '@trussworks/react-uswds'
+import {
+  Alert,
+  AlertText,
+  Button,
+  type ModalRef,
+  ModalToggleButton,
+  Textarea,
+} from '@trussworks/react-uswds'
 import { type ChangeEvent, type FormEvent, useRef, useState } from 'react'
 import { hasRole, type Session } from '../accounts/session.ts'
 import { isProblem } from '../api.ts'
 import { DateTimeInput, Field } from '../platform/Field.tsx'
 import { fromLocalInput, localTimeZone, toLocalInput } from '../platform/format.ts'
 import { ProblemAlert } from '../platform/ProblemAlert.tsx'
-import { type Submission, useAccept, useReschedule, useTransition, useWithdraw } from './api.ts'
+import {
+  type Submission,
+  type TransitionTarget,
+  useAccept,
+  useReschedule,
+  useTransition,
+  useWithdraw,
+} from './api.ts'
 import { ReasonModal } from './ReasonModal.tsx'
 import type { SubmissionState } from './states.ts'
 
 /** The program's next step for each state it moves a submission out of. */
-const OFFICER_STEPS: Partial<Record<SubmissionState, { to: SubmissionState; label: string; explain: string }>> = {
+const OFFICER_STEPS: Partial<
+  Record<SubmissionState, { to: TransitionTarget; label: string; explain: string }>
+> = {
   in_review: {
     to: 'determined',
     label: 'Record determination',
@@ -28,24 +44,43 @@ const OFFICER_STEPS: Partial<Record<SubmissionState, { to: SubmissionState; labe
   },
 }
 
-export function SubmissionActions({ submission, session, onDone }: { submission: Submission; session: Session; onDone: (message: string) => void }) {
+export function SubmissionActions({
+  submission,
+  session,
+  onDone,
+}: {
+  submission: Submission
+  session: Session
+  onDone: (message: string) => void
+}) {
   const isLab = hasRole(session, 'lab_member') && session.org?.id === submission.labOrgId
   const isOfficer = hasRole(session, 'program_officer')
 
   if (submission.state === 'withdrawn') {
-    return <p className="margin-0">This submission is withdrawn; nothing more happens to it here.</p>
+    return (
+      <p className="margin-0">This submission is withdrawn; nothing more happens to it here.</p>
+    )
   }
-  if (!isLab && !isOfficer) return <p className="margin-0">Your role here can read this submission but not change it.</p>
+  if (!isLab && !isOfficer)
+    return <p className="margin-0">Your role here can read this submission but not change it.</p>
 
   return (
     <div className="ew-actions">
-      {isOfficer && submission.state !== 'released' ? <OfficerActions submission={submission} onDone={onDone} /> : null}
+      {isOfficer && submission.state !== 'released' ? (
+        <OfficerActions submission={submission} onDone={onDone} />
+      ) : null}
       {isLab ? <LabActions submission={submission} onDone={onDone} /> : null}
     </div>
   )
 }
 
-function OfficerActions({ submission, onDone }: { submission: Submission; onDone: (m: string) => void }) {
+function OfficerActions({
+  submission,
+  onDone,
+}: {
+  submission: Submission
+  onDone: (m: string) => void
+}) {
   const accept = useAccept(submission.id)
   const step = OFFICER_STEPS[submission.state]
   return (
@@ -59,12 +94,27 @@ function OfficerActions({ submission, onDone }: { submission: Submission; onDone
             Accepting opens the {submission.offeredDays}-day review window the lab offered.
           </p>
           <ProblemAlert error={accept.error} />
-          <Button type="button" disabled={accept.isPending} onClick={() => accept.mutate(undefined, { onSuccess: () => onDone('Accepted. The review window is open.') })}>
+          <Button
+            type="button"
+            disabled={accept.isPending}
+            onClick={() =>
+              accept.mutate(
+                { revision: submission.revision },
+                { onSuccess: () => onDone('Accepted. The review window is open.') },
+              )
+            }
+          >
             {accept.isPending ? 'Accepting…' : 'Accept and open review window'}
           </Button>
         </>
       ) : step ? (
-        <TransitionButton submission={submission} to={step.to} label={step.label} explain={step.explain} onDone={onDone} />
+        <TransitionButton
+          submission={submission}
+          to={step.to}
+          label={step.label}
+          explain={step.explain}
+          onDone={onDone}
+        />
       ) : (
         <p className="ew-action-group__text">No program step is due in this state.</p>
       )}
@@ -72,14 +122,23 @@ function OfficerActions({ submission, onDone }: { submission: Submission; onDone
   )
 }
 
-function LabActions({ submission, onDone }: { submission: Submission; onDone: (m: string) => void }) {
+function LabActions({
+  submission,
+  onDone,
+}: {
+  submission: Submission
+  onDone: (m: string) => void
+}) {
   return (
     <section aria-labelledby="lab-actions" className="ew-action-group">
       <h3 id="lab-actions" className="ew-action-group__title">
         Your lab
       </h3>
       {submission.state === 'released' ? (
-        <p className="ew-action-group__text">Released. Withdrawing now still ends the program’s access and destroys the stored credential.</p>
+        <p className="ew-action-group__text">
+          Released. Withdrawing now still ends the program’s access and destroys the stored
+          credential.
+        </p>
       ) : (
         <>
           <RescheduleForm submission={submission} onDone={onDone} />
@@ -100,7 +159,7 @@ function LabActions({ submission, onDone }: { submission: Submission; onDone: (m
 
 function TransitionButton(props: {
   submission: Submission
-  to: SubmissionState
+  to: TransitionTarget
   label: string
   explain: string
   outline?: boolean
@@ -112,7 +171,12 @@ function TransitionButton(props: {
   const id = `transition-${to}`
   return (
     <div className="margin-top-2">
-      <ModalToggleButton modalRef={modal} opener outline={outline} className="width-full margin-right-0">
+      <ModalToggleButton
+        modalRef={modal}
+        opener
+        outline={outline}
+        className="width-full margin-right-0"
+      >
         {label}
       </ModalToggleButton>
       <ReasonModal
@@ -125,7 +189,7 @@ function TransitionButton(props: {
         error={transition.error}
         onConfirm={(reason) =>
           transition.mutate(
-            { to, reason: reason || undefined },
+            { to, reason: reason || undefined, revision: submission.revision },
             {
               onSuccess: () => {
                 modal.current?.toggleModal(undefined, false)
@@ -141,7 +205,13 @@ function TransitionButton(props: {
   )
 }
 
-function WithdrawButton({ submission, onDone }: { submission: Submission; onDone: (m: string) => void }) {
+function WithdrawButton({
+  submission,
+  onDone,
+}: {
+  submission: Submission
+  onDone: (m: string) => void
+}) {
   const modal = useRef<ModalRef>(null)
   const withdraw = useWithdraw(submission.id)
   return (
@@ -165,22 +235,31 @@ function WithdrawButton({ submission, onDone }: { submission: Submission; onDone
             {
               onSuccess: () => {
                 modal.current?.toggleModal(undefined, false)
-                onDone('Withdrawn. The program’s access has ended and the stored credential is destroyed.')
+                onDone(
+                  'Withdrawn. The program’s access has ended and the stored credential is destroyed.',
+                )
               },
             },
           )
         }
       >
         <p>
-          Withdrawing ends the review now. The program’s access to your endpoint stops and the stored credential is
-          destroyed. You do not need anyone’s agreement, and it does not affect your release.
+          Withdrawing ends the review now. The program’s access to your endpoint stops and the
+          stored credential is destroyed. You do not need anyone’s agreement, and it does not affect
+          your release.
         </p>
       </ReasonModal>
     </div>
   )
 }
 
-function RescheduleForm({ submission, onDone }: { submission: Submission; onDone: (m: string) => void }) {
+function RescheduleForm({
+  submission,
+  onDone,
+}: {
+  submission: Submission
+  onDone: (m: string) => void
+}) {
   const reschedule = useReschedule(submission.id)
   const [editing, setEditing] = useState(false)
   const [partner, setPartner] = useState(toLocalInput(submission.partnerReleaseAt))
@@ -190,7 +269,12 @@ function RescheduleForm({ submission, onDone }: { submission: Submission; onDone
 
   if (!editing) {
     return (
-      <Button type="button" outline className="width-full margin-right-0" onClick={() => setEditing(true)}>
+      <Button
+        type="button"
+        outline
+        className="width-full margin-right-0"
+        onClick={() => setEditing(true)}
+      >
         Move release dates
       </Button>
     )
@@ -199,9 +283,10 @@ function RescheduleForm({ submission, onDone }: { submission: Submission; onDone
   function submit(e: FormEvent) {
     e.preventDefault()
     const body = {
-      partnerReleaseAt: partner !== toLocalInput(submission.partnerReleaseAt) ? fromLocalInput(partner) : undefined,
-      publicReleaseAt: pub !== toLocalInput(submission.publicReleaseAt) ? fromLocalInput(pub) : undefined,
+      partnerReleaseAt: changedDate(partner, submission.partnerReleaseAt),
+      publicReleaseAt: changedDate(pub, submission.publicReleaseAt),
       reason: reason.trim() || undefined,
+      revision: submission.revision,
     }
     reschedule.mutate(body, {
       onSuccess: () => {
@@ -218,14 +303,39 @@ function RescheduleForm({ submission, onDone }: { submission: Submission; onDone
         <AlertText>Your dates are yours to move; this only tells the program.</AlertText>
       </Alert>
       <ProblemAlert error={problem && problem.errors.length > 0 ? undefined : reschedule.error} />
-      <Field id="reschedule-partner" label="Partner release" hint={localTimeZone} error={problem?.fieldMessage('partnerReleaseAt')}>
-        {(a) => <DateTimeInput {...a} name="partnerReleaseAt" value={partner} onChange={setPartner} />}
+      <Field
+        id="reschedule-partner"
+        label="Partner release"
+        hint={localTimeZone}
+        error={problem?.fieldMessage('partnerReleaseAt')}
+      >
+        {(a) => (
+          <DateTimeInput {...a} name="partnerReleaseAt" value={partner} onChange={setPartner} />
+        )}
       </Field>
-      <Field id="reschedule-public" label="Public release" hint={localTimeZone} error={problem?.fieldMessage('publicReleaseAt')}>
+      <Field
+        id="reschedule-public"
+        label="Public release"
+        hint={localTimeZone}
+        error={problem?.fieldMessage('publicReleaseAt')}
+      >
         {(a) => <DateTimeInput {...a} name="publicReleaseAt" value={pub} onChange={setPub} />}
       </Field>
-      <Field id="reschedule-reason" label="Note for the program" optional error={problem?.fieldMessage('reason')}>
-        {(a) => <Textarea {...a} name="reason" className="ew-textarea-short" value={reason} onChange={(e: ChangeEvent<HTMLTextAreaElement>) => setReason(e.target.value)} />}
+      <Field
+        id="reschedule-reason"
+        label="Note for the program"
+        optional
+        error={problem?.fieldMessage('reason')}
+      >
+        {(a) => (
+          <Textarea
+            {...a}
+            name="reason"
+            className="ew-textarea-short"
+            value={reason}
+            onChange={(e: ChangeEvent<HTMLTextAreaElement>) => setReason(e.target.value)}
+          />
+        )}
       </Field>
       <div className="ew-form-actions">
         <Button type="submit" disabled={reschedule.isPending}>
@@ -237,4 +347,10 @@ function RescheduleForm({ submission, onDone }: { submission: Submission; onDone
       </div>
     </form>
   )
+}
+
+/** Only dates the person changed are sent: a new instant, or null when a date was cleared. */
+function changedDate(input: string, current: string | null): string | null | undefined {
+  if (input === toLocalInput(current)) return undefined
+  return input ? fromLocalInput(input) : null
 }

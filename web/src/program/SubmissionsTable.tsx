@@ -34,7 +34,10 @@ export function SubmissionsTable({ items, query, onSort, busy }: Props) {
     <div className="usa-table-container--scrollable ew-table-wrap" aria-busy={busy}>
       <table className="usa-table usa-table--borderless usa-table--compact ew-table width-full">
         <caption className="usa-sr-only">
-          Submissions{query.sort ? `, sorted by ${COLUMNS.find((c) => c.sort === query.sort)?.label ?? query.sort}` : ''}
+          Submissions
+          {query.sort
+            ? `, sorted by ${COLUMNS.find((c) => c.sort === query.sort)?.label ?? query.sort}`
+            : ''}
         </caption>
         <thead>
           <tr>
@@ -47,7 +50,10 @@ export function SubmissionsTable({ items, query, onSort, busy }: Props) {
           {items.map((s) => (
             <tr key={s.id}>
               <th scope="row">
-                <Link to={`/submissions/${encodeURIComponent(s.id)}`} className="usa-link text-bold">
+                <Link
+                  to={`/submissions/${encodeURIComponent(s.id)}`}
+                  className="usa-link text-bold"
+                >
                   {s.modelName}
                 </Link>
               </th>
@@ -68,14 +74,26 @@ export function SubmissionsTable({ items, query, onSort, busy }: Props) {
   )
 }
 
-function HeaderCell({ column, query, onSort }: { column: Column; query: SubmissionQuery; onSort: Props['onSort'] }) {
+function HeaderCell({
+  column,
+  query,
+  onSort,
+}: {
+  column: Column
+  query: SubmissionQuery
+  onSort: Props['onSort']
+}) {
   if (!column.sort) return <th scope="col">{column.label}</th>
   const active = query.sort === column.sort
   const order = active ? (query.order ?? 'asc') : undefined
   const next = active && order === 'asc' ? 'desc' : 'asc'
-  const SortIcon = order === 'asc' ? Icon.ArrowUpward : order === 'desc' ? Icon.ArrowDownward : Icon.UnfoldMore
+  const SortIcon =
+    order === 'asc' ? Icon.ArrowUpward : order === 'desc' ? Icon.ArrowDownward : Icon.UnfoldMore
   return (
-    <th scope="col" aria-sort={order === 'asc' ? 'ascending' : order === 'desc' ? 'descending' : 'none'}>
+    <th
+      scope="col"
+      aria-sort={order === 'asc' ? 'ascending' : order === 'desc' ? 'descending' : 'none'}
+    >
       <button
         type="button"
         className="usa-button usa-button--unstyled ew-sort"
@@ -83,7 +101,11 @@ function HeaderCell({ column, query, onSort }: { column: Column; query: Submissi
         title={`Sort by ${column.label.toLowerCase()}, ${next === 'asc' ? 'ascending' : 'descending'}`}
       >
         {column.label}
-        <SortIcon aria-hidden="true" focusable={false} className={active ? 'ew-sort__icon is-active' : 'ew-sort__icon'} />
+        <SortIcon
+          aria-hidden="true"
+          focusable={false}
+          className={active ? 'ew-sort__icon is-active' : 'ew-sort__icon'}
+        />
       </button>
     </th>
   )

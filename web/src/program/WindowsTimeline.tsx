@@ -35,7 +35,13 @@ interface Row {
   submission: Submission
 }
 
-export function WindowsTimeline({ submissions, now = Date.now() }: { submissions: Submission[]; now?: number }) {
+export function WindowsTimeline({
+  submissions,
+  now = Date.now(),
+}: {
+  submissions: Submission[]
+  now?: number
+}) {
   const rows = useMemo(() => toRows(submissions), [submissions])
   const [from, to] = domain(rows, now)
   const ticks = dayTicks(from, to)
@@ -46,8 +52,8 @@ export function WindowsTimeline({ submissions, now = Date.now() }: { submissions
       <figcaption id="timeline-caption" className="ew-timeline__caption">
         <span className="ew-timeline__title">Review windows</span>
         <span className="ew-timeline__hint">
-          Each bar runs from the day a window opens to the day it closes; an outlined bar is the earliest window
-          acceptance would give. The red line is now.
+          Each bar runs from the day a window opens to the day it closes; an outlined bar is the
+          earliest window acceptance would give. The red line is now.
         </span>
       </figcaption>
       <Legend />
@@ -71,8 +77,20 @@ export function WindowsTimeline({ submissions, now = Date.now() }: { submissions
               tick={{ fill: '#3d4551', fontSize: 13 }}
               stroke="#a9aeb1"
             />
-            <YAxis type="category" dataKey="id" width={210} tick={<ModelTick rows={rows} />} tickLine={false} stroke="#a9aeb1" interval={0} />
-            <Tooltip cursor={{ fill: '#f0f0f0' }} content={<WindowTooltip />} isAnimationActive={false} />
+            <YAxis
+              type="category"
+              dataKey="id"
+              width={210}
+              tick={<ModelTick rows={rows} />}
+              tickLine={false}
+              stroke="#a9aeb1"
+              interval={0}
+            />
+            <Tooltip
+              cursor={{ fill: '#f0f0f0' }}
+              content={<WindowTooltip />}
+              isAnimationActive={false}
+            />
             <Bar dataKey="range" isAnimationActive={false} radius={3} minPointSize={4}>
               {rows.map((r) => (
                 <Cell key={r.id} {...barStyle(r)} />
@@ -84,7 +102,13 @@ export function WindowsTimeline({ submissions, now = Date.now() }: { submissions
               stroke="#d83933"
               strokeWidth={2}
               ifOverflow="extendDomain"
-              label={{ value: 'Now', position: 'top', fill: '#b50909', fontSize: 13, fontWeight: 700 }}
+              label={{
+                value: 'Now',
+                position: 'top',
+                fill: '#b50909',
+                fontSize: 13,
+                fontWeight: 700,
+              }}
             />
           </BarChart>
         </ResponsiveContainer>
@@ -119,7 +143,8 @@ export function WindowsTimeline({ submissions, now = Date.now() }: { submissions
 /** Solid for a window that is or was real; outlined and dashed for a tentative one; faded once withdrawn. */
 function barStyle(r: Row) {
   const color = STATE_INFO[r.state].color
-  if (isTentative(r)) return { fill: '#ffffff', stroke: color, strokeWidth: 2, strokeDasharray: '6 3' }
+  if (isTentative(r))
+    return { fill: '#ffffff', stroke: color, strokeWidth: 2, strokeDasharray: '6 3' }
   if (r.state === 'withdrawn') return { fill: color, fillOpacity: 0.35, stroke: color }
   return { fill: color, stroke: color }
 }
@@ -209,7 +234,13 @@ function Legend() {
     <ul className="ew-legend" aria-label="Colour key">
       {SUBMISSION_STATES.map((s) => (
         <li key={s}>
-          <span className={`ew-legend__swatch ew-legend__swatch--${s}`} style={{ borderColor: STATE_INFO[s].color, backgroundColor: s === 'submitted' ? undefined : STATE_INFO[s].color }} />
+          <span
+            className={`ew-legend__swatch ew-legend__swatch--${s}`}
+            style={{
+              borderColor: STATE_INFO[s].color,
+              backgroundColor: s === 'submitted' ? undefined : STATE_INFO[s].color,
+            }}
+          />
           {STATE_INFO[s].label}
         </li>
       ))}

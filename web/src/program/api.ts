@@ -52,7 +52,14 @@ export interface Page<T> {
 }
 
 /** The orders the server can list in. */
-export const SORT_KEYS = ['createdAt', 'updatedAt', 'modelName', 'labName', 'state', 'closesAt'] as const
+export const SORT_KEYS = [
+  'createdAt',
+  'updatedAt',
+  'modelName',
+  'labName',
+  'state',
+  'closesAt',
+] as const
 export type SortKey = (typeof SORT_KEYS)[number]
 
 export interface SubmissionQuery {
@@ -75,11 +82,18 @@ export interface NewSubmission {
   publicReleaseAt?: string
 }
 
+/** A date left out stays as it is; null means none is planned any more. */
 export interface Reschedule {
-  partnerReleaseAt?: string
-  publicReleaseAt?: string
+  partnerReleaseAt?: string | null
+  publicReleaseAt?: string | null
   reason?: string
 }
+
+/**
+ * The revision the person last saw goes with each change, so a change made on a stale page
+ * (someone else moved the submission meanwhile) is refused with 409 instead of applied blindly.
+ */
+type Revised<T> = T & { revision: number }
 
 const submissionsKey = ['submissions'] as const
 const path = (id: string, rest = '') => `/api/submissions/${encodeURIComponent(id)}${rest}`
@@ -87,7 +101,8 @@ const path = (id: string, rest = '') => `/api/submissions/${encodeURIComponent(i
 export function useSubmissions(query: SubmissionQuery) {
   return useQuery({
     queryKey: [...submissionsKey, 'list', query],
-    queryFn: ({ signal }) => api<Page<Submission>>(`/api/submissions${queryString({ ...query })}`, { signal }),
+    queryFn: ({ signal }) =>
+      api<Page<Submission>>(`/api/submissions${queryString({ ...query })}`, { signal }),
     // Keep the old page on screen while the next one loads, so the table does not jump.
     placeholderData: keepPreviousData,
   })
@@ -103,41 +118,58 @@ export function useSubmission(id: string) {
 export function useSubmissionEvents(id: string) {
   return useQuery({
     queryKey: [...submissionsKey, 'one', id, 'events'],
-    queryFn: ({ signal }) => api<Page<SubmissionEvent> | { items: SubmissionEvent[] }>(path(id, '/events'), { signal }),
+    queryFn: ({ signal }) =>
+      api<Page<SubmissionEvent> | { items: SubmissionEvent[] }>(path(id, '/events'), { signal }),
     select: (data) => data.items,
   })
 }
 
-/** Every change to a submission can move it in lists, charts and its own timeline. */
-function useSubmissionChange<TInput, TResult = Submission>(call: (input: TInput) => Promise<TResult>) {
+/**
+ * Every change to a submission can move it in lists, charts and its own timeline. The answer
+ * is the submission as it now is, shown at once; everything else refreshes in the background.
+ * Not awaiting the refresh matters: a caller's own onSuccess must run while its component is
+ * still mounted, before the refreshed state (say, withdrawn) replaces the controls that asked.
+ */
+function useSubmissionChange<TInput>(call: (input: TInput) => Promise<Submission>) {
   const client = useQueryClient()
   return useMutation({
     mutationFn: call,
-    onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: submissionsKey })
-      await client.invalidateQueries({ queryKey: ['notifications'] })
+    onSuccess: (submission) => {
+      client.setQueryData([...submissionsKey, 'one', submission.id], submission)
+      void client.invalidateQueries({ queryKey: submissionsKey })
+      void client.invalidateQueries({ queryKey: ['notifications'] })
     },
   })
 }
 
 export function useRegisterSubmission() {
-  return useSubmissionChange((body: NewSubmission) => api<Submission>('/api/submissions', { method: 'POST', body }))
+  return useSubmissionChange((body: NewSubmission) =>
+    api<Submission>('/api/submissions', { method: 'POST', body }),
+  )
 }
 
 export function useWithdraw(id: string) {
-  return useSubmissionChange((body: { reason: string }) => api<Submission>(path(id, '/withdraw'), { method: 'POST', body }))
+  return useSubmissionChange((body: { reason: string }) =>
+    api<Submission>(path(id, '/withdraw'), { method: 'POST', body }),
+  )
 }
 
 export function useReschedule(id: string) {
-  return useSubmissionChange((body: Reschedule) => api<Submission>(path(id, '/reschedule'), { method: 'POST', body }))
+  return useSubmissionChange((body: Revised<Reschedule>) =>
+    api<Submission>(path(id, '/reschedule'), { method: 'POST', body }),
+  )
 }
 
 export function useAccept(id: string) {
-  return useSubmissionChange(() => api<Submission>(path(id, '/accept'), { method: 'POST' }))
+  return useSubmissionChange((body: Revised<{ reason?: string }>) =>
+    api<Submission>(path(id, '/accept'), { method: 'POST', body }),
+  )
 }
 
+export type TransitionTarget = 'determined' | 'partner_access' | 'released'
+
 export function useTransition(id: string) {
-  return useSubmissionChange((body: { to: SubmissionState; reason?: string }) =>
+  return useSubmissionChange((body: Revised<{ to: TransitionTarget; reason?: string }>) =>
     api<Submission>(path(id, '/transition'), { method: 'POST', body }),
   )
 }
