@@ -1,21 +1,22 @@
 /**
- * A one-time message carried across a navigation ("Submission registered"), shown once by the
- * next page and then forgotten.
+ * A one-time message carried across a navigation ("Submission registered"): left for one
+ * path, shown by the page at that path, then forgotten.
  */
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 
-let pending: string | undefined
+let pending: { path: string; message: string } | undefined
 
-export function setFlash(message: string) {
-  pending = message
+export function setFlash(path: string, message: string) {
+  pending = { path, message }
 }
 
-/** The message left for this page, taken once when the page mounts. */
+/** The message left for the current path, if any. */
 export function useFlash(): string | undefined {
-  const [message] = useState(() => {
-    const m = pending
-    pending = undefined
-    return m
-  })
+  const [message] = useState(() =>
+    pending?.path === window.location.pathname ? pending.message : undefined,
+  )
+  useEffect(() => {
+    if (pending?.path === window.location.pathname) pending = undefined
+  }, [])
   return message
 }

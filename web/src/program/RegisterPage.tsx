@@ -73,10 +73,12 @@ export function RegisterPage() {
     e.preventDefault()
     register.mutate(toRequest(draft), {
       onSuccess: (created) => {
+        const to = `/submissions/${encodeURIComponent(created.id)}`
         setFlash(
-          `${created.modelName} ${created.modelVersion} is registered. The program will accept it to open the review window.`,
+          to,
+          `${created.modelName} ${created.modelVersion} is registered. The review window opens when the program accepts it.`,
         )
-        navigate(`/submissions/${encodeURIComponent(created.id)}`)
+        navigate(to)
       },
       onError: () => window.scrollTo({ top: 0 }),
     })

@@ -108,13 +108,16 @@ function OfficerActions({
           </Button>
         </>
       ) : step ? (
-        <TransitionButton
-          submission={submission}
-          to={step.to}
-          label={step.label}
-          explain={step.explain}
-          onDone={onDone}
-        />
+        <>
+          <p className="ew-action-group__text">{step.explain}</p>
+          <TransitionButton
+            submission={submission}
+            to={step.to}
+            label={step.label}
+            explain={step.explain}
+            onDone={onDone}
+          />
+        </>
       ) : (
         <p className="ew-action-group__text">No program step is due in this state.</p>
       )}
