@@ -25,9 +25,15 @@ async function freePort(): Promise<number> {
   })
 }
 
-function start(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
+function start(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string } {
   let out = ''
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   child.stdout!.on('data', (d) => {
     out += d
   })
@@ -45,7 +51,11 @@ async function stop(child: ChildProcess) {
   if (child.exitCode === null) child.kill('SIGKILL')
 }
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  ms = 60_000,
+): Promise<T> {
   const end = Date.now() + ms
   for (;;) {
     const v = await check().catch(() => undefined)
@@ -55,74 +65,90 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
   }
 }
 
-test(
-  'a worker process picks up the jobs that serve enqueued',
-  { skip: process.env.DATABASE_URL ? undefined : 'needs DATABASE_URL: two processes cannot share the embedded database' },
-  async (t) => {
-    // 1. A fresh schema, with a lab member and a program officer made through the services.
-    const rt = await testRuntime(t)
-    const services = await createServices(rt)
-    const lab = await seedMember(services.accounts, { kind: 'lab', roles: ['lab_member'] })
-    const officer = await seedMember(services.accounts, { kind: 'program', roles: ['program_officer'] })
-    const env = {
-      DATABASE_URL: process.env.DATABASE_URL!,
-      DATABASE_SCHEMA: rt.settings.databaseSchema,
-      EARLYWATCH_MASTER_KEY: TEST_MASTER_KEY,
-      EARLYWATCH_DEMO: 'false',
-      EARLYWATCH_WORKER_IN_PROCESS: 'false',
-      LOG_LEVEL: 'warn',
-    }
+test('a worker process picks up the jobs that serve enqueued', {
+  skip: process.env.DATABASE_URL
+    ? undefined
+    : 'needs DATABASE_URL: two processes cannot share the embedded database',
+}, async (t) => {
+  // 1. A fresh schema, with a lab member and a program officer made through the services.
+  const rt = await testRuntime(t)
+  const services = await createServices(rt)
+  const lab = await seedMember(services.accounts, { kind: 'lab', roles: ['lab_member'] })
+  const officer = await seedMember(services.accounts, {
+    kind: 'program',
+    roles: ['program_officer'],
+  })
+  const env = {
+    DATABASE_URL: process.env.DATABASE_URL!,
+    DATABASE_SCHEMA: rt.settings.databaseSchema,
+    EARLYWATCH_MASTER_KEY: TEST_MASTER_KEY,
+    EARLYWATCH_DEMO: 'false',
+    EARLYWATCH_WORKER_IN_PROCESS: 'false',
+    LOG_LEVEL: 'warn',
+  }
 
-    // 2. serve, without a worker of its own.
-    const port = await freePort()
-    const serve = start(['serve'], { ...env, PORT: String(port) })
-    t.after(() => stop(serve.child))
-    const base = `http://127.0.0.1:${port}`
-    await eventually('serve ready', async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined))
+  // 2. serve, without a worker of its own.
+  const port = await freePort()
+  const serve = start(['serve'], { ...env, PORT: String(port) })
+  t.after(() => stop(serve.child))
+  const base = `http://127.0.0.1:${port}`
+  await eventually('serve ready', async () =>
+    (await fetch(`${base}/readyz`)).ok ? true : undefined,
+  )
 
-    // 3. Registering and accepting a submission enqueues its deadline notices; the window opens now.
-    const day = 86_400_000
-    const created = await fetch(`${base}/api/submissions`, {
-      method: 'POST',
-      headers: { ...bearer(lab.token), 'content-type': 'application/json' },
-      body: JSON.stringify({
-        modelName: 'Worker Test Model',
-        modelVersion: '1.0',
-        description: 'Used by the worker integration test.',
-        intendedCapabilities: ['testing'],
-        endpoint: { baseUrl: 'https://lab.example/v1', protocol: 'openai', modelId: 'wt-1', credential: 'sk-test' },
-        offeredDays: 30,
-        partnerReleaseAt: new Date(Date.now() + 10 * day).toISOString(),
-      }),
-    })
-    assert.equal(created.status, 201, await created.clone().text())
-    const { id } = (await created.json()) as { id: string }
-    const accepted = await fetch(`${base}/api/submissions/${id}/accept`, {
-      method: 'POST',
-      headers: { ...bearer(officer.token), 'content-type': 'application/json' },
-      body: JSON.stringify({}),
-    })
-    assert.equal(accepted.status, 200, await accepted.clone().text())
+  // 3. Registering and accepting a submission enqueues its deadline notices; the window opens now.
+  const day = 86_400_000
+  const created = await fetch(`${base}/api/submissions`, {
+    method: 'POST',
+    headers: { ...bearer(lab.token), 'content-type': 'application/json' },
+    body: JSON.stringify({
+      modelName: 'Worker Test Model',
+      modelVersion: '1.0',
+      description: 'Used by the worker integration test.',
+      intendedCapabilities: ['testing'],
+      endpoint: {
+        baseUrl: 'https://lab.example/v1',
+        protocol: 'openai',
+        modelId: 'wt-1',
+        credential: 'sk-test',
+      },
+      offeredDays: 30,
+      partnerReleaseAt: new Date(Date.now() + 10 * day).toISOString(),
+    }),
+  })
+  assert.equal(created.status, 201, await created.clone().text())
+  const { id } = (await created.json()) as { id: string }
+  const accepted = await fetch(`${base}/api/submissions/${id}/accept`, {
+    method: 'POST',
+    headers: { ...bearer(officer.token), 'content-type': 'application/json' },
+    body: JSON.stringify({}),
+  })
+  assert.equal(accepted.status, 200, await accepted.clone().text())
 
-    const notices = async () =>
-      (
-        await rt.db.query<{ kind: string; org_id: string }>(
-          "SELECT kind, org_id FROM notification WHERE subject_id = $1 AND kind = 'window_opens'",
-          [id],
-        )
-      ).rows
+  const notices = async () =>
+    (
+      await rt.db.query<{ kind: string; org_id: string }>(
+        "SELECT kind, org_id FROM notification WHERE subject_id = $1 AND kind = 'window_opens'",
+        [id],
+      )
+    ).rows
 
-    // 4. Nothing runs the job yet: serve has no worker.
-    assert.equal((await notices()).length, 0, 'serve must not run jobs without a worker')
+  // 4. Nothing runs the job yet: serve has no worker.
+  assert.equal((await notices()).length, 0, 'serve must not run jobs without a worker')
 
-    // 5. A worker in another process picks the job up and the notices appear, for the lab and the program.
-    const worker = start(['worker'], env)
-    t.after(() => stop(worker.child))
-    const rows = await eventually('window-opens notices', async () => {
-      const r = await notices()
-      return r.length >= 2 ? r : undefined
-    })
-    assert.ok(rows.some((r) => r.org_id === lab.org.id), `the lab is told\n${worker.output()}`)
-    assert.ok(rows.some((r) => r.org_id === officer.org.id), 'the program is told')
-  },
-)
+  // 5. A worker in another process picks the job up and the notices appear, for the lab and the program.
+  const worker = start(['worker'], env)
+  t.after(() => stop(worker.child))
+  const rows = await eventually('window-opens notices', async () => {
+    const r = await notices()
+    return r.length >= 2 ? r : undefined
+  })
+  assert.ok(
+    rows.some((r) => r.org_id === lab.org.id),
+    `the lab is told\n${worker.output()}`,
+  )
+  assert.ok(
+    rows.some((r) => r.org_id === officer.org.id),
+    'the program is told',
+  )
+})

@@ -4,8 +4,9 @@
  * states, and one person per role for the demo sign-in chooser. Past steps run on a clock set
  * back in time, so the timelines read like a real month of work.
  */
-import { createServices, type Services } from '../app.ts'
+
 import type { OrgKind, Principal, Role } from '../accounts/model.ts'
+import { createServices, type Services } from '../app.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
 import type { Runtime } from '../platform/runtime.ts'
 
@@ -37,13 +38,48 @@ const ORGS: DemoOrg[] = [
       { role: 'auditor', name: 'Audrey Kim' },
     ],
   },
-  { kind: 'agency', name: 'Cyber Defense Agency', slug: 'cyber-defense-agency', people: [{ role: 'agency_signatory', name: 'Marcus Hale' }] },
-  { kind: 'agency', name: 'National Standards Institute', slug: 'national-standards', people: [{ role: 'agency_signatory', name: 'Ines Duarte' }] },
-  { kind: 'lab', name: 'Meridian AI', slug: 'meridian-ai', people: [{ role: 'lab_member', name: 'Lena Ortiz' }] },
-  { kind: 'lab', name: 'Northwind Labs', slug: 'northwind-labs', people: [{ role: 'lab_member', name: 'Tomás Novak' }] },
-  { kind: 'partner', name: 'Lakeside Regional Hospital', slug: 'lakeside-hospital', people: [{ role: 'partner_member', name: 'Grace Obi' }] },
-  { kind: 'vendor', name: 'Harbor Banking Software', slug: 'harbor-banking', people: [{ role: 'vendor_member', name: 'Victor Lin' }] },
-  { kind: 'operator', name: 'Prairie County Water', slug: 'prairie-water', people: [{ role: 'operator_member', name: 'Owen Park' }] },
+  {
+    kind: 'agency',
+    name: 'Cyber Defense Agency',
+    slug: 'cyber-defense-agency',
+    people: [{ role: 'agency_signatory', name: 'Marcus Hale' }],
+  },
+  {
+    kind: 'agency',
+    name: 'National Standards Institute',
+    slug: 'national-standards',
+    people: [{ role: 'agency_signatory', name: 'Ines Duarte' }],
+  },
+  {
+    kind: 'lab',
+    name: 'Meridian AI',
+    slug: 'meridian-ai',
+    people: [{ role: 'lab_member', name: 'Lena Ortiz' }],
+  },
+  {
+    kind: 'lab',
+    name: 'Northwind Labs',
+    slug: 'northwind-labs',
+    people: [{ role: 'lab_member', name: 'Tomás Novak' }],
+  },
+  {
+    kind: 'partner',
+    name: 'Lakeside Regional Hospital',
+    slug: 'lakeside-hospital',
+    people: [{ role: 'partner_member', name: 'Grace Obi' }],
+  },
+  {
+    kind: 'vendor',
+    name: 'Harbor Banking Software',
+    slug: 'harbor-banking',
+    people: [{ role: 'vendor_member', name: 'Victor Lin' }],
+  },
+  {
+    kind: 'operator',
+    name: 'Prairie County Water',
+    slug: 'prairie-water',
+    people: [{ role: 'operator_member', name: 'Owen Park' }],
+  },
 ]
 
 const days = (n: number) => n * DAY_MS
@@ -55,17 +91,24 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
   if (existing) return { organisations: 0, people: 0, submissions: 0 }
 
   const principals = new Map<string, Principal>()
+  const emails = new Set<string>()
   let people = 0
   let organisations = 0
   for (const o of ORGS) {
     // The bootstrap already made the program organisation; the demo joins it rather than making a second.
     const org =
       o.kind === 'program'
-        ? ((await accounts.listOrgs()).find((x) => x.kind === 'program') ?? (await accounts.createOrg(o)))
+        ? ((await accounts.listOrgs()).find((x) => x.kind === 'program') ??
+          (await accounts.createOrg(o)))
         : await accounts.createOrg(o)
     if (o.kind !== 'program') organisations++
     for (const p of o.people) {
-      const person = await accounts.createPerson({ email: `${p.role.replaceAll('_', '-')}@${DEMO_EMAIL_DOMAIN}`, name: p.name })
+      // The first holder of a role gets <role>@…, which the persona chooser prefers; later ones a number.
+      const local = p.role.replaceAll('_', '-')
+      let email = `${local}@${DEMO_EMAIL_DOMAIN}`
+      for (let n = 2; emails.has(email); n++) email = `${local}-${n}@${DEMO_EMAIL_DOMAIN}`
+      emails.add(email)
+      const person = await accounts.createPerson({ email, name: p.name })
       await accounts.grant({ orgId: org.id, personId: person.id, role: p.role })
       principals.set(`${o.slug}:${p.role}`, await accounts.principalFor(person.id, org.id))
       people++
@@ -104,7 +147,9 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
       partnerReleaseAt: iso(12),
       publicReleaseAt: iso(40),
     })
-    await (await asOf(9)).accept(officer, s.id, { reason: 'Endpoint verified; evaluation scheduled.' })
+    await (await asOf(9)).accept(officer, s.id, {
+      reason: 'Endpoint verified; evaluation scheduled.',
+    })
     submissions++
   }
   // 2. Submitted yesterday, awaiting the program's acceptance.
@@ -128,7 +173,8 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     const s = await p.register(northwind, {
       modelName: 'Gale-7',
       modelVersion: '7.0',
-      description: 'Reasoning model tuned for software engineering and security research assistance.',
+      description:
+        'Reasoning model tuned for software engineering and security research assistance.',
       intendedCapabilities: ['code review', 'vulnerability triage', 'reasoning'],
       endpoint: endpoint('https://models.northwind.example', 'anthropic', 'gale-7'),
       offeredDays: 30,
@@ -136,7 +182,10 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
       publicReleaseAt: iso(17),
     })
     await (await asOf(27)).accept(officer, s.id, { reason: 'Accepted on receipt.' })
-    await (await asOf(2)).transition(officer, s.id, { to: 'determined', reason: 'Benchmark run complete; determination recorded.' })
+    await (await asOf(2)).transition(officer, s.id, {
+      to: 'determined',
+      reason: 'Benchmark run complete; determination recorded.',
+    })
     submissions++
   }
   // 4. Released to trusted partners after its window; the lab moved the date earlier once.
@@ -157,8 +206,14 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
       partnerReleaseAt: iso(-4),
       reason: 'Partner pilot brought forward by two days.',
     })
-    await (await asOf(5)).transition(officer, s.id, { to: 'determined', reason: 'Determination recorded.' })
-    await (await asOf(4)).transition(officer, s.id, { to: 'partner_access', reason: 'Partner release date reached.' })
+    await (await asOf(5)).transition(officer, s.id, {
+      to: 'determined',
+      reason: 'Determination recorded.',
+    })
+    await (await asOf(4)).transition(officer, s.id, {
+      to: 'partner_access',
+      reason: 'Partner release date reached.',
+    })
     submissions++
   }
   // 5. Withdrawn by the lab: the stored credential was destroyed.
@@ -173,7 +228,9 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
       offeredDays: 30,
       publicReleaseAt: iso(30),
     })
-    await (await asOf(6)).withdraw(northwind, s.id, { reason: 'Release cancelled for commercial reasons.' })
+    await (await asOf(6)).withdraw(northwind, s.id, {
+      reason: 'Release cancelled for commercial reasons.',
+    })
     submissions++
   }
   return { organisations, people, submissions }

@@ -39,8 +39,8 @@ export interface Authenticator {
   hashCsrf(token: string): string
 }
 
-/** Routes that plugins register (docs UI, static files) and that are public by nature. */
-const PLUGIN_PUBLIC = [/^\/api\/docs(\/|$)/, /^\/assets\//, /^\/\*$/, /^\/$/]
+/** Routes the OpenAPI docs plugin registers: public by nature, and not ours to annotate. */
+const PLUGIN_PUBLIC = [/^\/api\/docs(\/|$)/]
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 

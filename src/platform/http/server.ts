@@ -1,6 +1,6 @@
 /** Assembles the HTTP server: logging, request ids, security headers, OpenAPI, errors, access, metrics, health, web UI. */
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import cookie from '@fastify/cookie'
@@ -59,7 +59,6 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
-    requestIdLogLabel: 'reqId',
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>()
@@ -157,14 +156,16 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   return app
 }
 
-/** Serves the built React app; any non-API GET falls back to index.html so client-side routes load. */
+/**
+ * Serves the built React app from web/dist through one public catch-all route: a file that
+ * exists is sent (hashed assets cached for a year), and any other non-API GET gets index.html
+ * so client-side routes load. `@fastify/static` is used for its safe file sending only.
+ */
 async function registerWebUi(app: FastifyInstance) {
   const built = existsSync(path.join(WEB_DIST, 'index.html'))
-  if (built) {
-    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: false })
-  }
+  if (built) await app.register(fastifyStatic, { root: WEB_DIST, serve: false })
   app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (req, reply) => {
-    const url = req.url.split('?')[0]!
+    const url = decodeURIComponent(req.url.split('?')[0]!)
     if (url.startsWith('/api/') || url.startsWith('/gateway/') || url.startsWith('/log/')) {
       return reply.callNotFound()
     }
@@ -176,6 +177,19 @@ async function registerWebUi(app: FastifyInstance) {
           'The web UI is not built. Run `npm run build:web` (or `npm start`, which builds it), then reload.',
         )
     }
-    return reply.type('text/html').sendFile('index.html')
+    const rel = path.normalize(url).replace(/^[/\\]+/, '')
+    const file = path.join(WEB_DIST, rel)
+    if (
+      rel &&
+      file.startsWith(WEB_DIST + path.sep) &&
+      existsSync(file) &&
+      statSync(file).isFile()
+    ) {
+      const hashed = rel.startsWith('assets' + path.sep)
+      return reply.sendFile(rel, hashed ? { maxAge: '365d', immutable: true } : { maxAge: 0 })
+    }
+    if (path.extname(rel)) return reply.callNotFound()
+    reply.header('cache-control', 'no-cache')
+    return reply.type('text/html').sendFile('index.html', { maxAge: 0 })
   })
 }
