@@ -240,6 +240,7 @@ test('a lab member registers a submission, sees it on the overview, and withdraw
   await timeline.getByText('Release plans changed; withdrawing from this round.').waitFor()
   await timeline.getByText('The stored endpoint credential was destroyed.').waitFor()
   await page.getByText('None stored').waitFor()
+  await page.getByText('Never opened: the lab withdrew before the program accepted').waitFor()
   await shot(page, 'detail-withdrawn.png')
 
   assert.deepEqual(problems, [], 'no script errors or policy violations in the page')

@@ -106,6 +106,19 @@ export function DetailPage({ id, session }: { id: string; session: Session }) {
 
 function WindowSummary({ submission: s }: { submission: Submission }) {
   const w = s.window
+  if (!s.acceptedAt && s.state === 'withdrawn') {
+    return (
+      <section className="ew-window ew-panel" aria-labelledby="window-heading">
+        <h2 id="window-heading" className="ew-panel__title">
+          Review window
+        </h2>
+        <p className="margin-0">
+          Never opened: the lab withdrew before the program accepted the submission.
+        </p>
+      </section>
+    )
+  }
+  const tentative = !s.acceptedAt
   const opens = Date.parse(w.opensAt)
   const span = Date.parse(w.closesAt) - opens
   const share =
@@ -137,7 +150,7 @@ function WindowSummary({ submission: s }: { submission: Submission }) {
       </div>
       <dl className="ew-window__facts">
         <div>
-          <dt>Opens</dt>
+          <dt>{tentative ? 'Opens at the earliest' : 'Opens'}</dt>
           <dd>{formatDateTime(w.opensAt)}</dd>
         </div>
         <div>
@@ -145,7 +158,7 @@ function WindowSummary({ submission: s }: { submission: Submission }) {
           <dd>{formatDateTime(w.closesAt)}</dd>
         </div>
         <div>
-          <dt>Length</dt>
+          <dt>{tentative ? 'Length at most' : 'Length'}</dt>
           <dd>{plural(w.days, 'day')}</dd>
         </div>
       </dl>

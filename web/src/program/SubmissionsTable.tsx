@@ -90,9 +90,10 @@ function HeaderCell({
   const SortIcon =
     order === 'asc' ? Icon.ArrowUpward : order === 'desc' ? Icon.ArrowDownward : Icon.UnfoldMore
   return (
+    // aria-sort goes on the sorted column only (USWDS also highlights any header that has it).
     <th
       scope="col"
-      aria-sort={order === 'asc' ? 'ascending' : order === 'desc' ? 'descending' : 'none'}
+      aria-sort={order === 'asc' ? 'ascending' : order === 'desc' ? 'descending' : undefined}
     >
       <button
         type="button"
