@@ -1,5 +1,14 @@
 /** Register a submission: a lab offers a model for pre-release review and gives the program access to it. */
-import { Button, Fieldset, Radio, Select, Textarea, TextInput } from '@trussworks/react-uswds'
+import {
+  Alert,
+  AlertHeading,
+  Button,
+  Fieldset,
+  Radio,
+  Select,
+  Textarea,
+  TextInput,
+} from '@trussworks/react-uswds'
 import { type FormEvent, useState } from 'react'
 import { isProblem } from '../api.ts'
 import { DateTimeInput, Field } from '../platform/Field.tsx'
@@ -40,6 +49,21 @@ const EMPTY: Draft = {
   publicReleaseAt: '',
 }
 
+/** Answers the form cannot go without; the server checks everything else, and these again. */
+const REQUIRED: Array<[field: string, key: keyof Draft, message: string]> = [
+  ['modelName', 'modelName', 'Enter the model’s name.'],
+  ['modelVersion', 'modelVersion', 'Enter the version.'],
+  ['endpoint.baseUrl', 'baseUrl', 'Enter the endpoint’s base URL.'],
+  ['endpoint.modelId', 'modelId', 'Enter the model ID your endpoint expects.'],
+  ['endpoint.credential', 'credential', 'Enter a credential for the endpoint.'],
+]
+
+function missingAnswers(d: Draft): Record<string, string> {
+  const missing: Record<string, string> = {}
+  for (const [field, key, message] of REQUIRED) if (!d[key].trim()) missing[field] = message
+  return missing
+}
+
 function toRequest(d: Draft): NewSubmission {
   return {
     modelName: d.modelName.trim(),
@@ -66,11 +90,19 @@ export function RegisterPage() {
   const [draft, setDraft] = useState<Draft>(EMPTY)
   const set = (key: keyof Draft) => (e: { target: { value: string } }) =>
     setDraft((d) => ({ ...d, [key]: e.target.value }))
+  const [missing, setMissing] = useState<Record<string, string>>({})
   const problem = isProblem(register.error) ? register.error : undefined
-  const err = (field: string) => problem?.fieldMessage(field)
+  const err = (field: string) => missing[field] ?? problem?.fieldMessage(field)
 
   function submit(e: FormEvent) {
     e.preventDefault()
+    const found = missingAnswers(draft)
+    setMissing(found)
+    if (Object.keys(found).length > 0) {
+      register.reset()
+      window.scrollTo({ top: 0 })
+      return
+    }
     register.mutate(toRequest(draft), {
       onSuccess: (created) => {
         const to = `/submissions/${encodeURIComponent(created.id)}`
@@ -91,7 +123,22 @@ export function RegisterPage() {
     >
       <div className="ew-form-layout">
         <form className="usa-form usa-form--large ew-form-full" onSubmit={submit} noValidate>
-          <ProblemAlert error={register.error} />
+          {Object.keys(missing).length > 0 ? (
+            <Alert type="error" role="alert" className="margin-bottom-3">
+              <AlertHeading level="h2">Some answers are missing</AlertHeading>
+              <ul className="usa-list">
+                {REQUIRED.filter(([field]) => missing[field]).map(([field, key, message]) => (
+                  <li key={field}>
+                    <a className="usa-link" href={`#${key}`}>
+                      {message}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </Alert>
+          ) : (
+            <ProblemAlert error={register.error} />
+          )}
 
           <section className="ew-form-section">
             <Fieldset legend="The model" className="ew-fieldset">

@@ -309,7 +309,7 @@ function RescheduleForm({
       <Field
         id="reschedule-partner"
         label="Partner release"
-        hint={localTimeZone}
+        hint={`Time zone: ${localTimeZone}`}
         error={problem?.fieldMessage('partnerReleaseAt')}
       >
         {(a) => (
@@ -319,7 +319,7 @@ function RescheduleForm({
       <Field
         id="reschedule-public"
         label="Public release"
-        hint={localTimeZone}
+        hint={`Time zone: ${localTimeZone}`}
         error={problem?.fieldMessage('publicReleaseAt')}
       >
         {(a) => <DateTimeInput {...a} name="publicReleaseAt" value={pub} onChange={setPub} />}
