@@ -96,6 +96,23 @@ test('bad input gets a one-line reason', async (t) => {
       return true
     },
   )
+  // A role that does not fit leaves no half-made person behind.
+  await assert.rejects(
+    run(
+      'users',
+      'create',
+      '--email',
+      'c@example.org',
+      '--name',
+      'C',
+      '--org',
+      'program',
+      '--role',
+      'lab_member',
+    ),
+    /lab_member cannot be held in a program organisation/,
+  )
+  assert.doesNotMatch(await run('users', 'list'), /c@example\.org/)
   await assert.rejects(
     run('users', 'grant', '--email', 'a@example.org', '--org', 'nope', '--role', 'admin'),
     /no organisation with slug "nope"/,

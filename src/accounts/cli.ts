@@ -61,9 +61,12 @@ export function registerAccountsCommands(
         const password = opts.password ? await io.readPassword('Password (not shown): ') : undefined
         const result = await accounts(async (a) => {
           const org = opts.org ? await orgBySlug(a, opts.org) : undefined
-          const person = await a.createPerson({ email: opts.email, name: opts.name, password })
-          if (org && opts.role)
-            await a.grant({ orgId: org.id, personId: person.id, role: opts.role })
+          const person = await a.createPerson({
+            email: opts.email,
+            name: opts.name,
+            password,
+            membership: org && opts.role ? { orgId: org.id, role: opts.role } : undefined,
+          })
           return { person, org: org ? { id: org.id, slug: org.slug, role: opts.role } : null }
         })
         ctx

@@ -87,10 +87,12 @@ export interface AccountsService extends Authenticator {
   listOrgs(): Promise<Org[]>
   getOrg(id: string): Promise<Org>
   findOrgBySlug(slug: string): Promise<Org | null>
+  /** With `membership`, the person is created and granted the role in one transaction, or neither. */
   createPerson(input: {
     email: string
     name: string
     password?: string | undefined
+    membership?: { orgId: string; role: string; grantedBy?: string | undefined } | undefined
   }): Promise<Person>
   findPersonByEmail(email: string): Promise<Person | null>
   getPerson(id: string): Promise<Person>
@@ -294,8 +296,12 @@ export function createAccountsService(deps: AccountsDeps): AccountsService {
   async function principalIn(q: Queryable, personId: string, orgId: string, via: Principal['via']) {
     const actor = await store.findActor(q, personId, orgId)
     if (!actor) {
+      const [person, org] = await Promise.all([
+        store.findPerson(q, personId),
+        store.findOrg(q, orgId),
+      ])
       throw forbidden(
-        `Person ${personId} holds no role in organisation ${orgId}; an administrator must grant one first.`,
+        `${person?.email ?? `Person ${personId}`} holds no role in ${org ? `${org.name} (${org.slug})` : `organisation ${orgId}`}; an administrator must grant one first (earlywatch users grant).`,
       )
     }
     return toPrincipal(actor, via)
@@ -463,7 +469,11 @@ export function createAccountsService(deps: AccountsDeps): AccountsService {
 
     async createPerson(input) {
       const p = await preparePerson(input)
-      return db.transaction((tx) => insertPerson(tx, p))
+      return db.transaction(async (tx) => {
+        const person = await insertPerson(tx, p)
+        if (input.membership) await grant(tx, { ...input.membership, personId: person.id })
+        return person
+      })
     },
     async findPersonByEmail(email) {
       return (await store.findCredentialsByEmail(db, normaliseEmail(email)))?.person ?? null
