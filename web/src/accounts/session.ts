@@ -69,6 +69,15 @@ export function hasRole(session: Session | undefined, ...roles: Role[]): boolean
   return Boolean(session?.roles.some((r) => roles.includes(r)))
 }
 
+/** Who reads the program registry: program staff see every lab's submissions, a lab its own. */
+export const PROGRAM_READERS: readonly Role[] = [
+  'admin',
+  'program_officer',
+  'benchmark_custodian',
+  'auditor',
+  'lab_member',
+]
+
 export function useDemoPersonas(enabled: boolean) {
   return useQuery({
     queryKey: ['session', 'demo-personas'],
@@ -85,11 +94,18 @@ export function useDemoPersonas(enabled: boolean) {
 function useSessionChange() {
   const client = useQueryClient()
   return async (next: Session | undefined) => {
+    // Sign-in and switching answer with the new session; sign-out answers with nothing, and
+    // the page turns signed-out at once so nothing on it asks the API as the old person.
+    client.setQueryData<Session>(
+      sessionKey,
+      (old) =>
+        next ??
+        (old
+          ? { ...old, signedIn: false, person: undefined, org: undefined, roles: [], orgs: [] }
+          : old),
+    )
     client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'session' })
-    // Sign-in and switching answer with the new session; sign-out answers with nothing.
-    if (next && typeof next === 'object' && 'signedIn' in next)
-      client.setQueryData(sessionKey, next)
-    else await client.invalidateQueries({ queryKey: sessionKey })
+    if (!next) await client.invalidateQueries({ queryKey: sessionKey })
   }
 }
 

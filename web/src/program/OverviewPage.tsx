@@ -12,7 +12,7 @@ import {
   TextInput,
 } from '@trussworks/react-uswds'
 import { type ChangeEvent, type FormEvent, useEffect, useState } from 'react'
-import { hasRole, type Session } from '../accounts/session.ts'
+import { hasRole, PROGRAM_READERS, roleLabel, type Session } from '../accounts/session.ts'
 import { queryString } from '../api.ts'
 import { plural } from '../platform/format.ts'
 import { Page } from '../platform/Page.tsx'
@@ -56,6 +56,31 @@ function showFilters(f: Filters) {
 }
 
 export function OverviewPage({ session }: { session: Session }) {
+  if (!hasRole(session, ...PROGRAM_READERS)) return <NotInProgram session={session} />
+  return <ProgramOverview session={session} />
+}
+
+/** Partners, vendors, operators and others hold no role in the registry; say so instead of showing an error. */
+function NotInProgram({ session }: { session: Session }) {
+  const roles = session.roles.map(roleLabel).join(', ') || 'no role'
+  return (
+    <Page title="Program overview">
+      <Alert type="info" className="margin-bottom-3">
+        <AlertText>
+          The submissions registry is open to program staff and to lab members, who see their own
+          lab’s models. You act for {session.org?.name ?? 'your organisation'} as {roles}, so there
+          is nothing to list here. Your notifications are under{' '}
+          <Link to="/notifications" className="usa-link">
+            Notifications
+          </Link>
+          .
+        </AlertText>
+      </Alert>
+    </Page>
+  )
+}
+
+function ProgramOverview({ session }: { session: Session }) {
   const { search } = useLocation()
   const filters = readFilters(search)
   const query: SubmissionQuery = {
