@@ -68,8 +68,8 @@ function NotInProgram({ session }: { session: Session }) {
       <Alert type="info" className="margin-bottom-3">
         <AlertText>
           The submissions registry is open to program staff and to lab members, who see their own
-          lab’s models. You act for {session.org?.name ?? 'your organisation'} as {roles}, so there
-          is nothing to list here. Your notifications are under{' '}
+          lab’s models. You act for {session.org?.name ?? 'your organisation'} with the role {roles}
+          , so there is nothing to list here. Your notifications are under{' '}
           <Link to="/notifications" className="usa-link">
             Notifications
           </Link>
