@@ -128,7 +128,7 @@ test('a worker process picks up the jobs that serve enqueued', {
   const notices = async () =>
     (
       await rt.db.query<{ kind: string; org_id: string }>(
-        "SELECT kind, org_id FROM notification WHERE subject_id = $1 AND kind = 'window_opens'",
+        "SELECT kind, org_id FROM notification WHERE subject_id = $1 AND kind = 'program.window_opens'",
         [id],
       )
     ).rows
