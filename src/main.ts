@@ -71,9 +71,9 @@ program
     const app = await createHttpApp(rt, services)
     installShutdown(rt, async () => app.close(), settings)
     await app.listen({ port: settings.port, host: settings.host })
-    const url = `http://${settings.host === '0.0.0.0' ? 'localhost' : settings.host}:${settings.port}`
+    const local = ['0.0.0.0', '127.0.0.1', '::', '::1'].includes(settings.host)
     process.stdout.write(
-      `\nearlywatch is running at ${url === 'http://127.0.0.1:' + settings.port ? `http://localhost:${settings.port}` : url}\n`,
+      `\nearlywatch is running at http://${local ? 'localhost' : settings.host}:${settings.port}\n`,
     )
     if (first) process.stdout.write(`${first.message}\n`)
     process.stdout.write('\n')

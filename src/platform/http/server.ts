@@ -181,11 +181,11 @@ async function registerWebUi(app: FastifyInstance) {
     const file = path.join(WEB_DIST, rel)
     if (
       rel &&
-      file.startsWith(WEB_DIST + path.sep) &&
+      file.startsWith(`${WEB_DIST}${path.sep}`) &&
       existsSync(file) &&
       statSync(file).isFile()
     ) {
-      const hashed = rel.startsWith('assets' + path.sep)
+      const hashed = rel.startsWith(`assets${path.sep}`)
       return reply.sendFile(rel, hashed ? { maxAge: '365d', immutable: true } : { maxAge: 0 })
     }
     if (path.extname(rel)) return reply.callNotFound()

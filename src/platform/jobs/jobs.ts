@@ -92,7 +92,7 @@ export interface Jobs {
    * Creates the queues of these definitions. Call it at start-up for every job the process may
    * send: creating a queue lazily inside a PGlite transaction would wait on that same transaction.
    */
-  register(...defs: JobDef<any>[]): Promise<void>
+  register(...defs: JobDef<unknown>[]): Promise<void>
   send<P>(def: JobDef<P>, payload: P, opts?: SendOptions): Promise<string | null>
   /** Registers a handler; it runs once `startWorking()` is called (in `worker`, or in `serve` when embedded). */
   handle<P>(def: JobDef<P>, handler: Handler<P>): void
