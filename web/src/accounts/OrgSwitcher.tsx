@@ -1,7 +1,6 @@
 /** Chooses the organisation the signed-in person acts for; everything on screen follows it. */
 import { Label, Select } from '@trussworks/react-uswds'
 import type { ChangeEvent } from 'react'
-import { navigate } from '../platform/router.tsx'
 import { type Session, useSwitchOrg } from './session.ts'
 
 export function OrgSwitcher({ session }: { session: Session }) {
@@ -19,11 +18,7 @@ export function OrgSwitcher({ session }: { session: Session }) {
         name="org"
         value={session.org?.id ?? ''}
         disabled={switchOrg.isPending}
-        onChange={(e: ChangeEvent<HTMLSelectElement>) =>
-          switchOrg.mutate(e.target.value, {
-            onSuccess: () => navigate('/'),
-          })
-        }
+        onChange={(e: ChangeEvent<HTMLSelectElement>) => switchOrg.mutate(e.target.value)}
       >
         {session.orgs.map((o) => (
           <option key={o.id} value={o.id}>

@@ -87,59 +87,53 @@ export function useDemoPersonas(enabled: boolean) {
   })
 }
 
-/**
- * After anything that changes who is acting (sign in, sign out, switching organisation),
- * every cached answer belongs to someone else: drop them all and read the session afresh.
- */
-function useSessionChange() {
+/** After signing in, nothing cached so far (the sign-in page's own queries aside) still applies. */
+function useSignedIn() {
   const client = useQueryClient()
-  return async (next: Session | undefined) => {
-    // Sign-in and switching answer with the new session; sign-out answers with nothing, and
-    // the page turns signed-out at once so nothing on it asks the API as the old person.
-    client.setQueryData<Session>(
-      sessionKey,
-      (old) =>
-        next ??
-        (old
-          ? { ...old, signedIn: false, person: undefined, org: undefined, roles: [], orgs: [] }
-          : old),
-    )
+  return (next: Session) => {
     client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'session' })
-    if (!next) await client.invalidateQueries({ queryKey: sessionKey })
+    client.setQueryData(sessionKey, next)
   }
 }
 
+/**
+ * Signing out or switching organisation reloads the app at the overview: everything held in
+ * memory belonged to the person or organisation of before, and a fresh start drops it all at
+ * once instead of racing requests that would still go out under the old identity.
+ */
+function restartAtOverview() {
+  window.location.assign('/')
+}
+
 export function useDemoSignIn() {
-  const changed = useSessionChange()
+  const signedIn = useSignedIn()
   return useMutation({
     mutationFn: (role: Role) =>
       api<Session>('/api/session/demo', { method: 'POST', body: { role } }),
-    onSuccess: changed,
+    onSuccess: signedIn,
   })
 }
 
 export function usePasswordSignIn() {
-  const changed = useSessionChange()
+  const signedIn = useSignedIn()
   return useMutation({
     mutationFn: (body: { email: string; password: string }) =>
       api<Session>('/api/session/password', { method: 'POST', body }),
-    onSuccess: changed,
+    onSuccess: signedIn,
   })
 }
 
 export function useSwitchOrg() {
-  const changed = useSessionChange()
   return useMutation({
     mutationFn: (orgId: string) =>
       api<Session>('/api/session/org', { method: 'POST', body: { orgId } }),
-    onSuccess: changed,
+    onSuccess: restartAtOverview,
   })
 }
 
 export function useSignOut() {
-  const changed = useSessionChange()
   return useMutation({
     mutationFn: () => api<undefined>('/api/session', { method: 'DELETE' }),
-    onSuccess: changed,
+    onSuccess: restartAtOverview,
   })
 }

@@ -4,7 +4,7 @@ import { type ReactNode, useState } from 'react'
 import { OrgSwitcher } from '../accounts/OrgSwitcher.tsx'
 import { roleLabel, type Session, useSignOut } from '../accounts/session.ts'
 import { useNotifications } from '../notifications/api.ts'
-import { Link, navigate, useLocation } from './router.tsx'
+import { Link, useLocation } from './router.tsx'
 
 export function Layout({ session, children }: { session: Session; children: ReactNode }) {
   return (
@@ -104,7 +104,7 @@ function SignedInHeader({ session }: { session: Session }) {
       type="button"
       className="usa-button usa-button--unstyled ew-signout"
       disabled={signOut.isPending}
-      onClick={() => signOut.mutate(undefined, { onSuccess: () => navigate('/') })}
+      onClick={() => signOut.mutate()}
     >
       Sign out
     </button>,
