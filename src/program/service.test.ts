@@ -157,8 +157,9 @@ test('bad dates are refused naming the field, and nothing is stored', async (t) 
 })
 
 test('lists are scoped: program staff see all, a lab its own, others nothing; another lab’s id is 404', async (t) => {
-  const { program, lab, otherLab, officer, member } = await setup(t)
+  const { program, clock, lab, otherLab, officer, member } = await setup(t)
   const a = await program.register(lab.principal, registration({ modelName: 'Atlas' }))
+  clock.advance(60_000)
   const b = await program.register(otherLab.principal, registration({ modelName: 'Breeze' }))
   const q = { sort: 'createdAt', order: 'asc', limit: 50, offset: 0 } as const
 
