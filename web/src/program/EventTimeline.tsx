@@ -77,7 +77,7 @@ export function EventTimeline({ events }: { events: SubmissionEvent[] }) {
             <p className="ew-events__meta">
               <time dateTime={e.at}>{formatDateTime(e.at)}</time>
               {who ? ` · ${who}` : null}
-              {e.fromState && e.toState && e.kind !== 'transitioned'
+              {e.fromState && e.toState && e.fromState !== e.toState && e.kind !== 'transitioned'
                 ? ` · ${stateLabel(e.fromState)} → ${stateLabel(e.toState)}`
                 : null}
             </p>

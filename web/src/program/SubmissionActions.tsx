@@ -28,20 +28,30 @@ import {
 import { ReasonModal } from './ReasonModal.tsx'
 import type { SubmissionState } from './states.ts'
 
-/** The program's next step for each state it moves a submission out of. */
-const OFFICER_STEPS: Partial<
-  Record<SubmissionState, { to: TransitionTarget; label: string; explain: string }>
-> = {
-  in_review: {
-    to: 'determined',
-    label: 'Record determination',
-    explain: 'Marks the review as determined. The lab sees the aggregate result.',
-  },
-  determined: {
-    to: 'partner_access',
-    label: 'Open partner access',
-    explain: 'Trusted partners chosen with the lab may now reach the model through the gateway.',
-  },
+/** How each state change reads: the button, what it means, and what to say once done. */
+const TRANSITION_COPY: Record<TransitionTarget, { label: string; explain: string; done: string }> =
+  {
+    determined: {
+      label: 'Record determination',
+      explain: 'Marks the review as determined. The lab sees the aggregate result.',
+      done: 'Determination recorded.',
+    },
+    partner_access: {
+      label: 'Open partner access',
+      explain: 'Trusted partners chosen with the lab may now reach the model through the gateway.',
+      done: 'Partner access is open.',
+    },
+    released: {
+      label: 'Mark as released',
+      explain: 'Records that you have released the model. You may release whenever you choose.',
+      done: 'Marked as released.',
+    },
+  }
+
+/** The program's next step from each state it moves a submission out of. */
+const OFFICER_NEXT: Partial<Record<SubmissionState, TransitionTarget>> = {
+  in_review: 'determined',
+  determined: 'partner_access',
 }
 
 export function SubmissionActions({
@@ -82,7 +92,7 @@ function OfficerActions({
   onDone: (m: string) => void
 }) {
   const accept = useAccept(submission.id)
-  const step = OFFICER_STEPS[submission.state]
+  const next = OFFICER_NEXT[submission.state]
   return (
     <section aria-labelledby="officer-actions" className="ew-action-group">
       <h3 id="officer-actions" className="ew-action-group__title">
@@ -107,16 +117,10 @@ function OfficerActions({
             {accept.isPending ? 'Accepting…' : 'Accept and open review window'}
           </Button>
         </>
-      ) : step ? (
+      ) : next ? (
         <>
-          <p className="ew-action-group__text">{step.explain}</p>
-          <TransitionButton
-            submission={submission}
-            to={step.to}
-            label={step.label}
-            explain={step.explain}
-            onDone={onDone}
-          />
+          <p className="ew-action-group__text">{TRANSITION_COPY[next].explain}</p>
+          <TransitionButton submission={submission} to={next} onDone={onDone} />
         </>
       ) : (
         <p className="ew-action-group__text">No program step is due in this state.</p>
@@ -145,14 +149,7 @@ function LabActions({
       ) : (
         <>
           <RescheduleForm submission={submission} onDone={onDone} />
-          <TransitionButton
-            submission={submission}
-            to="released"
-            label="Mark as released"
-            explain="Records that you have released the model. You may release whenever you choose."
-            outline
-            onDone={onDone}
-          />
+          <TransitionButton submission={submission} to="released" outline onDone={onDone} />
         </>
       )}
       <WithdrawButton submission={submission} onDone={onDone} />
@@ -163,12 +160,11 @@ function LabActions({
 function TransitionButton(props: {
   submission: Submission
   to: TransitionTarget
-  label: string
-  explain: string
   outline?: boolean
   onDone: (m: string) => void
 }) {
-  const { submission, to, label, explain, outline, onDone } = props
+  const { submission, to, outline, onDone } = props
+  const { label, explain, done } = TRANSITION_COPY[to]
   const modal = useRef<ModalRef>(null)
   const transition = useTransition(submission.id)
   const id = `transition-${to}`
@@ -196,7 +192,7 @@ function TransitionButton(props: {
             {
               onSuccess: () => {
                 modal.current?.toggleModal(undefined, false)
-                onDone(`${label}: done.`)
+                onDone(done)
               },
             },
           )
