@@ -4,7 +4,7 @@ import { formatDate, formatDateTime } from '../platform/format.ts'
 import { Link } from '../platform/router.tsx'
 import type { SortKey, Submission, SubmissionQuery } from './api.ts'
 import { StateTag } from './StateTag.tsx'
-import { windowRange, windowStatus } from './window.ts'
+import { windowCell, windowStatus } from './window.ts'
 
 interface Column {
   label: string
@@ -64,7 +64,7 @@ export function SubmissionsTable({ items, query, onSort, busy }: Props) {
               </td>
               <td title={formatDateTime(s.partnerReleaseAt)}>{formatDate(s.partnerReleaseAt)}</td>
               <td title={formatDateTime(s.publicReleaseAt)}>{formatDate(s.publicReleaseAt)}</td>
-              <td className="text-no-wrap">{windowRange(s.window)}</td>
+              <td className="text-no-wrap">{windowCell(s)}</td>
               <td className="text-no-wrap">{windowStatus(s.window, s.state)}</td>
             </tr>
           ))}

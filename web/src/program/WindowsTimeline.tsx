@@ -19,7 +19,7 @@ import {
 import { formatDate, formatShortDate } from '../platform/format.ts'
 import type { Submission } from './api.ts'
 import { STATE_INFO, SUBMISSION_STATES } from './states.ts'
-import { isTentative, windowRange, windowStatus } from './window.ts'
+import { isTentative, neverOpened, windowCell, windowStatus } from './window.ts'
 
 const DAY = 86_400_000
 const ROW_HEIGHT = 44
@@ -43,9 +43,11 @@ export function WindowsTimeline({
   now?: number
 }) {
   const rows = useMemo(() => toRows(submissions), [submissions])
-  const [from, to] = domain(rows, now)
+  const drawn = rows.filter((r) => !neverOpened(r.submission))
+  const undrawn = rows.filter((r) => neverOpened(r.submission))
+  const [from, to] = domain(drawn, now)
   const ticks = dayTicks(from, to)
-  const height = rows.length * ROW_HEIGHT + AXIS_HEIGHT
+  const height = drawn.length * ROW_HEIGHT + AXIS_HEIGHT
 
   return (
     <figure className="ew-timeline" aria-labelledby="timeline-caption">
@@ -57,62 +59,69 @@ export function WindowsTimeline({
         </span>
       </figcaption>
       <Legend />
-      <div aria-hidden="true" className="ew-timeline__plot">
-        <ResponsiveContainer width="100%" height={height}>
-          <BarChart
-            layout="vertical"
-            data={rows}
-            margin={{ top: 24, right: 132, bottom: 4, left: 8 }}
-            barCategoryGap={10}
-            accessibilityLayer={false}
-          >
-            <CartesianGrid horizontal={false} stroke="#dfe1e2" />
-            <XAxis
-              type="number"
-              dataKey="range"
-              domain={[from, to]}
-              ticks={ticks}
-              tickFormatter={formatShortDate}
-              allowDataOverflow
-              tick={{ fill: '#3d4551', fontSize: 13 }}
-              stroke="#a9aeb1"
-            />
-            <YAxis
-              type="category"
-              dataKey="id"
-              width={210}
-              tick={<ModelTick rows={rows} />}
-              tickLine={false}
-              stroke="#a9aeb1"
-              interval={0}
-            />
-            <Tooltip
-              cursor={{ fill: '#f0f0f0' }}
-              content={<WindowTooltip />}
-              isAnimationActive={false}
-            />
-            <Bar dataKey="range" isAnimationActive={false} radius={3} minPointSize={4}>
-              {rows.map((r) => (
-                <Cell key={r.id} {...barStyle(r)} />
-              ))}
-              <LabelList dataKey="status" position="right" fill="#1b1b1b" fontSize={13} />
-            </Bar>
-            <ReferenceLine
-              x={now}
-              stroke="#d83933"
-              strokeWidth={2}
-              ifOverflow="extendDomain"
-              label={{
-                value: 'Now',
-                position: 'top',
-                fill: '#b50909',
-                fontSize: 13,
-                fontWeight: 700,
-              }}
-            />
-          </BarChart>
-        </ResponsiveContainer>
-      </div>
+      {drawn.length > 0 ? (
+        <div aria-hidden="true" className="ew-timeline__plot">
+          <ResponsiveContainer width="100%" height={height}>
+            <BarChart
+              layout="vertical"
+              data={drawn}
+              margin={{ top: 24, right: 132, bottom: 4, left: 8 }}
+              barCategoryGap={10}
+              accessibilityLayer={false}
+            >
+              <CartesianGrid horizontal={false} stroke="#dfe1e2" />
+              <XAxis
+                type="number"
+                dataKey="range"
+                domain={[from, to]}
+                ticks={ticks}
+                tickFormatter={formatShortDate}
+                allowDataOverflow
+                tick={{ fill: '#3d4551', fontSize: 13 }}
+                stroke="#a9aeb1"
+              />
+              <YAxis
+                type="category"
+                dataKey="id"
+                width={210}
+                tick={<ModelTick rows={drawn} />}
+                tickLine={false}
+                stroke="#a9aeb1"
+                interval={0}
+              />
+              <Tooltip
+                cursor={{ fill: '#f0f0f0' }}
+                content={<WindowTooltip />}
+                isAnimationActive={false}
+              />
+              <Bar dataKey="range" isAnimationActive={false} radius={3} minPointSize={4}>
+                {drawn.map((r) => (
+                  <Cell key={r.id} {...barStyle(r)} />
+                ))}
+                <LabelList dataKey="status" position="right" fill="#1b1b1b" fontSize={13} />
+              </Bar>
+              <ReferenceLine
+                x={now}
+                stroke="#d83933"
+                strokeWidth={2}
+                ifOverflow="extendDomain"
+                label={{
+                  value: 'Now',
+                  position: 'top',
+                  fill: '#b50909',
+                  fontSize: 13,
+                  fontWeight: 700,
+                }}
+              />
+            </BarChart>
+          </ResponsiveContainer>
+        </div>
+      ) : null}
+      {undrawn.length > 0 ? (
+        <p className="ew-timeline__note">
+          Not drawn, withdrawn before a window opened: {undrawn.map((r) => r.model).join(', ')}.
+        </p>
+      ) : null}
       <table className="usa-sr-only">
         <caption>Review windows, one row per submission</caption>
         <thead>
@@ -130,7 +139,7 @@ export function WindowsTimeline({
               <th scope="row">{r.model}</th>
               <td>{r.lab}</td>
               <td>{STATE_INFO[r.state].label}</td>
-              <td>{windowRange(r.submission.window)}</td>
+              <td>{windowCell(r.submission)}</td>
               <td>{r.status}</td>
             </tr>
           ))}

@@ -21,6 +21,16 @@ export function windowRange(w: ReviewWindow): string {
   return `${formatDate(w.opensAt)} – ${formatDate(w.closesAt)}`
 }
 
+/** Withdrawn before the program accepted it: the window it was offered never existed. */
+export function neverOpened(s: Pick<Submission, 'state' | 'acceptedAt'>): boolean {
+  return s.state === 'withdrawn' && !s.acceptedAt
+}
+
+/** The window's dates for a table cell, or why there are none. */
+export function windowCell(s: Pick<Submission, 'state' | 'acceptedAt' | 'window'>): string {
+  return neverOpened(s) ? 'Never opened' : windowRange(s.window)
+}
+
 /** Before acceptance the window is only the earliest one acceptance could give. */
 export function isTentative(s: Pick<Submission, 'state'>): boolean {
   return s.state === 'submitted'
