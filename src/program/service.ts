@@ -146,6 +146,11 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
     return s
   }
 
+  /**
+   * Enqueues in the caller's transaction, so the jobs exist only if the change commits. The
+   * singleton key names the notice for people reading the queue; pg-boss's standard queues do
+   * not deduplicate on it, so the notification's dedupe key is what makes a repeat harmless.
+   */
   async function scheduleNotices(tx: Tx, id: string, notices: Notice[]) {
     for (const n of notices) {
       const at = n.at.toISOString()
