@@ -3,6 +3,7 @@ import { Button } from '@trussworks/react-uswds'
 import { SignInPage } from './accounts/SignInPage.tsx'
 import { hasRole, type Session, useSession } from './accounts/session.ts'
 import { NotificationsPage } from './notifications/NotificationsPage.tsx'
+import { ErrorBoundary } from './platform/ErrorBoundary.tsx'
 import { Layout } from './platform/Layout.tsx'
 import { Page } from './platform/Page.tsx'
 import { ProblemAlert } from './platform/ProblemAlert.tsx'
@@ -13,6 +14,7 @@ import { RegisterPage } from './program/RegisterPage.tsx'
 
 export function App() {
   const session = useSession()
+  const { pathname } = useLocation()
 
   if (session.isPending) {
     return (
@@ -35,11 +37,13 @@ export function App() {
   }
   return (
     <Layout session={session.data}>
-      {session.data.signedIn ? (
-        <SignedInRoutes session={session.data} />
-      ) : (
-        <SignInPage session={session.data} />
-      )}
+      <ErrorBoundary resetKey={pathname}>
+        {session.data.signedIn ? (
+          <SignedInRoutes session={session.data} />
+        ) : (
+          <SignInPage session={session.data} />
+        )}
+      </ErrorBoundary>
     </Layout>
   )
 }

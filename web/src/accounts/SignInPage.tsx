@@ -68,7 +68,7 @@ function PasswordForm() {
   return (
     <form className="usa-form ew-form-full" onSubmit={submit} noValidate>
       <ProblemAlert error={signIn.error} />
-      <Fieldset legend="Email and password" legendStyle="large" className="ew-legend-sm">
+      <Fieldset legend="Email and password" className="ew-signin-fieldset">
         <FormGroup>
           <Label htmlFor="signin-email">Email address</Label>
           <TextInput
