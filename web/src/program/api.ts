@@ -27,6 +27,8 @@ export interface Submission {
   publicReleaseAt: string | null
   acceptedAt: string | null
   state: SubmissionState
+  /** Set when the lab withdrew: the endpoint credential was destroyed, not merely hidden. */
+  credentialDestroyedAt: string | null
   /** Always present: before acceptance it is the earliest window that acceptance now would give. */
   window: ReviewWindow
   createdAt: string
@@ -118,8 +120,7 @@ export function useSubmission(id: string) {
 export function useSubmissionEvents(id: string) {
   return useQuery({
     queryKey: [...submissionsKey, 'one', id, 'events'],
-    queryFn: ({ signal }) =>
-      api<Page<SubmissionEvent> | { items: SubmissionEvent[] }>(path(id, '/events'), { signal }),
+    queryFn: ({ signal }) => api<{ items: SubmissionEvent[] }>(path(id, '/events'), { signal }),
     select: (data) => data.items,
   })
 }
