@@ -1,6 +1,7 @@
 /** Who is signed in, for which organisation, and the calls that change that. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { api } from '../api.ts'
+import { noteMove } from '../platform/router.tsx'
 
 export type Role =
   | 'admin'
@@ -91,6 +92,7 @@ export function useDemoPersonas(enabled: boolean) {
 function useSignedIn() {
   const client = useQueryClient()
   return (next: Session) => {
+    noteMove()
     client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'session' })
     client.setQueryData(sessionKey, next)
   }

@@ -3,6 +3,7 @@
  * so screen-reader and keyboard users start at the new page instead of the old link.
  */
 import { type ReactNode, useEffect, useRef } from 'react'
+import { hasMoved } from './router.tsx'
 
 export function Page({
   title,
@@ -18,7 +19,7 @@ export function Page({
   const heading = useRef<HTMLHeadingElement>(null)
   useEffect(() => {
     document.title = `${title} · earlywatch`
-    heading.current?.focus({ preventScroll: true })
+    if (hasMoved()) heading.current?.focus({ preventScroll: true })
   }, [title])
   return (
     <>

@@ -6,6 +6,24 @@ import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from
 
 const CHANGE = 'earlywatch:navigate'
 
+/**
+ * Whether the page on screen came from something the person did here (a link, Back, signing
+ * in) rather than from loading the document. Only then does a new page take focus: on a
+ * fresh load, focus stays at the top of the document, where the skip link is.
+ */
+let moved = false
+
+export function hasMoved(): boolean {
+  return moved
+}
+
+/** For changes of page that are not URL changes, such as signing in. */
+export function noteMove() {
+  moved = true
+}
+
+window.addEventListener('popstate', noteMove)
+
 function subscribe(onChange: () => void) {
   window.addEventListener('popstate', onChange)
   window.addEventListener(CHANGE, onChange)
@@ -31,6 +49,7 @@ export function useLocation(): Location {
 
 export function navigate(to: string, options: { replace?: boolean } = {}) {
   if (to === currentUrl()) return
+  moved = true
   if (options.replace) window.history.replaceState(null, '', to)
   else window.history.pushState(null, '', to)
   window.dispatchEvent(new Event(CHANGE))
