@@ -164,7 +164,7 @@ test('a lab member registers a submission, sees it on the overview, and withdraw
   }>
   const lab = personas.find((p) => p.role === 'lab_member')
   assert.ok(lab, 'demo mode offers a lab member persona')
-  await page.getByRole('button', { name: new RegExp(`^${lab.label}.*${lab.personName}`) }).click()
+  await page.getByRole('button', { name: `${lab.label} ${lab.personName}`, exact: false }).click()
   await page.getByRole('heading', { name: 'Program overview', level: 1 }).waitFor()
   await page.getByRole('banner').getByText(lab.personName).waitFor()
 
@@ -221,8 +221,13 @@ test('a lab member registers a submission, sees it on the overview, and withdraw
     labels > 0 && bars === labels,
     `one bar per charted submission (${bars} bars, ${labels} labels)`,
   )
-  await page.getByRole('button', { name: 'Search' }).waitFor()
   await shot(page, 'overview.png')
+
+  // The search box narrows the table on the server to this one submission.
+  await page.getByRole('searchbox', { name: 'Search' }).fill(version)
+  await page.getByRole('button', { name: 'Search', exact: true }).click()
+  await page.getByText('Showing 1–1 of 1 submission').waitFor()
+  assert.match(page.url(), new RegExp(`[?&]q=${version}`))
 
   // 4. Open it and withdraw it, confirming in the dialog with a reason.
   await row.getByRole('link', { name: model, exact: true }).click()
