@@ -73,10 +73,7 @@ export function ReasonModal(props: Props) {
         <div className="usa-prose" id={`${id}-description`}>
           {children}
         </div>
-        <ProblemAlert
-          error={isProblem(error) && error.errors.length > 0 ? undefined : error}
-          className="margin-top-2"
-        />
+        <ProblemAlert error={error} className="margin-top-2" />
         <Field
           id={`${id}-reason`}
           label={reasonLabel}

@@ -60,7 +60,7 @@ export function RescheduleForm({
       <Alert type="info" slim noIcon className="margin-y-1">
         <AlertText>Your dates are yours to move; this only tells the program.</AlertText>
       </Alert>
-      <ProblemAlert error={problem && problem.errors.length > 0 ? undefined : reschedule.error} />
+      <ProblemAlert error={reschedule.error} />
       <Field
         id="reschedule-partner"
         label="Partner release"
