@@ -8,8 +8,8 @@ import type { ReactNode } from 'react'
 export interface FieldA11y {
   id: string
   'aria-describedby'?: string
+  /** Also what draws the error border: see `[aria-invalid]` in styles.css. */
   'aria-invalid'?: boolean
-  validationStatus?: 'error'
 }
 
 interface Props {
@@ -42,7 +42,6 @@ export function Field({ id, label, hint, error, optional, className, children }:
         id,
         'aria-describedby': describedBy,
         'aria-invalid': error ? true : undefined,
-        validationStatus: error ? 'error' : undefined,
       })}
     </FormGroup>
   )
@@ -50,7 +49,6 @@ export function Field({ id, label, hint, error, optional, className, children }:
 
 /** A USWDS-styled `datetime-local` input; its value is local wall-clock time (see format.ts to convert). */
 export function DateTimeInput({
-  validationStatus,
   onChange,
   ...rest
 }: FieldA11y & { name: string; value: string; onChange: (value: string) => void }) {
@@ -58,7 +56,7 @@ export function DateTimeInput({
     <input
       {...rest}
       type="datetime-local"
-      className={`usa-input ew-datetime${validationStatus === 'error' ? ' usa-input--error' : ''}`}
+      className="usa-input ew-datetime"
       onChange={(e) => onChange(e.target.value)}
     />
   )
