@@ -142,6 +142,7 @@ function ProgramOverview({ session }: { session: Session }) {
               </h2>
               <p className="ew-panel__meta" aria-live="polite">
                 {describeRange(query.offset, items.length, total)}
+                {query.sort ? '' : ', newest first'}
               </p>
             </div>
             <SubmissionsTable
