@@ -2,7 +2,6 @@
 import { createInterface } from 'node:readline'
 import { type Command, Option } from 'commander'
 import type { CliContext } from '../cli-context.ts'
-// biome-ignore lint/style/noRestrictedImports: platform/ is shared machinery, not a capability; the '../*/cli.ts' pattern catches it by accident.
 import { CliError, EXIT, table } from '../platform/cli.ts'
 import { ORG_KINDS, ROLE_NAMES, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS } from './model.ts'
 import type { AccountsService } from './service.ts'

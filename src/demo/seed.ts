@@ -115,6 +115,11 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     }
   }
 
+  // The auditor also audits for an agency, so the demo shows the organisation switcher.
+  const auditor = principals.get('program:auditor')!
+  const agency = (await accounts.findOrgBySlug('cyber-defense-agency'))!
+  await accounts.grant({ orgId: agency.id, personId: auditor.personId, role: 'auditor' })
+
   const officer = principals.get('program:program_officer')!
   const meridian = principals.get('meridian-ai:lab_member')!
   const northwind = principals.get('northwind-labs:lab_member')!

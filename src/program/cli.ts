@@ -3,7 +3,6 @@ import { type Command, Option } from 'commander'
 import type { Principal, Role } from '../accounts/model.ts'
 import type { AccountsService } from '../accounts/service.ts'
 import type { CliContext } from '../cli-context.ts'
-// biome-ignore lint/style/noRestrictedImports: platform/ is shared machinery, not a capability; the '../*/cli.ts' pattern catches it by accident.
 import { CliError, EXIT, table } from '../platform/cli.ts'
 import { isAppError } from '../platform/errors.ts'
 import {
