@@ -382,13 +382,25 @@ export function isNoticeCurrent(s: WindowInput, notice: Notice, now: Date): bool
   return noticeSchedule(computeWindow(s, now)).some((n) => sameNotice(n, notice))
 }
 
+// Notifications are read by people in many time zones and stored once, so they name UTC plainly.
+const UTC_FORMAT = new Intl.DateTimeFormat('en-US', {
+  dateStyle: 'medium',
+  timeStyle: 'short',
+  timeZone: 'UTC',
+})
+
+/** `Dec 5, 2026, 9:00 AM UTC` */
+export function formatUtc(d: Date): string {
+  return `${UTC_FORMAT.format(d)} UTC`
+}
+
 export function noticeText(
   kind: NoticeKind,
   s: Pick<Submission, 'modelName' | 'modelVersion' | 'labName'>,
   w: Pick<ReviewWindow, 'opensAt' | 'closesAt'>,
 ): { title: string; body: string } {
   const model = `${s.modelName} ${s.modelVersion} (${s.labName})`
-  const closes = w.closesAt.toISOString()
+  const closes = formatUtc(w.closesAt)
   switch (kind) {
     case 'window_opens':
       return {
