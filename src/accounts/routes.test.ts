@@ -348,6 +348,13 @@ test('administration: organisations, people and roles, with misfit roles refused
     url: `/api/session/link?${new URL(first.link).searchParams}`,
   })
   assert.equal(again.statusCode, 401, 'a link signs in once')
+  const inBrowser = await app.inject({
+    method: 'GET',
+    url: `/api/session/link?${new URL(first.link).searchParams}`,
+    headers: { accept: 'text/html,application/xhtml+xml' },
+  })
+  assert.equal(inBrowser.statusCode, 303, 'a browser is sent to the sign-in page with the reason')
+  assert.equal(inBrowser.headers.location, '/?signin=link-invalid')
   const headers = { cookie, [CSRF_HEADER]: csrf }
 
   const org = await app.inject({

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Settings } from '../config.ts'
-import { AppError, ErrorCodes } from '../platform/errors.ts'
+import { AppError, ErrorCodes, isAppError } from '../platform/errors.ts'
 import { type Access, requirePrincipal } from '../platform/http/access.ts'
 import { ID_PATTERN } from '../platform/ids.ts'
 import {
@@ -257,7 +257,17 @@ export function accountsRoutes(deps: AccountsRoutesDeps): FastifyPluginAsync {
         },
       },
       async (req, reply) => {
-        const s = await accounts.signInWithLink(req.query.token, userAgent(req))
+        let s: Awaited<ReturnType<typeof accounts.signInWithLink>>
+        try {
+          s = await accounts.signInWithLink(req.query.token, userAgent(req))
+        } catch (err) {
+          // A person clicking an old link in a browser should land on the sign-in page with a
+          // readable reason, not on a JSON document; API clients still get problem+json.
+          if (isAppError(err, 'EW_TOKEN_INVALID') && req.headers.accept?.includes('text/html')) {
+            return reply.redirect('/?signin=link-invalid', 303)
+          }
+          throw err
+        }
         await startSession(req, reply, s)
         return reply.redirect('/', 303)
       },

@@ -28,6 +28,7 @@ export function SignInPage({ session }: { session: Session }) {
           title="Sign in"
           lead="Sign in to the pre-release review program with the account your organisation gave you."
         >
+          <LinkProblem />
           {session.oidc ? <OidcSignIn /> : null}
           <PasswordForm />
         </Page>
@@ -38,6 +39,19 @@ export function SignInPage({ session }: { session: Session }) {
         </div>
       ) : null}
     </div>
+  )
+}
+
+/** The server sends people here when a one-time sign-in link was expired or already used. */
+function LinkProblem() {
+  if (new URLSearchParams(window.location.search).get('signin') !== 'link-invalid') return null
+  return (
+    <Alert type="warning" slim className="margin-bottom-3">
+      <AlertText>
+        That sign-in link has expired or was already used. Links work once, for 24 hours: ask an
+        administrator for a new one (<code>earlywatch users link --email …</code>).
+      </AlertText>
+    </Alert>
   )
 }
 
