@@ -721,7 +721,7 @@ export function createAccountsService(deps: AccountsDeps): AccountsService {
       return {
         email: admin.email,
         link,
-        message: `First start: created the administrator ${admin.email}. Sign in within ${SIGNIN_LINK_HOURS} hours with this one-time link:\n  ${link}\nThen create people and organisations under Administration, or with \`earlywatch users create\`.`,
+        message: `First start: created the administrator ${admin.email}. Sign in within ${SIGNIN_LINK_HOURS} hours with this one-time link:\n  ${link}\nThen add organisations and people with \`earlywatch orgs create\` and \`earlywatch users create\`, or through the API (/api/docs).`,
       }
     },
   }
