@@ -4,35 +4,12 @@
  * stop the start with a message naming each one.
  */
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
-
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
-
-/** The environment of a user with no earlywatch settings at all. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(DATABASE_|EARLYWATCH_|OIDC_|PORT$|HOST$|LOG_LEVEL$)/.test(k)) env[k] = v
-  }
-  return { ...env, ...extra }
-}
+import { cleanEnv, freePort, MAIN, runEarlywatch } from './support.ts'
 
 test('bad settings stop the start, naming each one, with exit code 5', () => {
   const r = spawnSync(process.execPath, [MAIN, 'serve'], {
@@ -54,31 +31,20 @@ test('serve on the embedded default: demo data, first-start link, ready, and a c
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ew-serve-'))
   t.after(() => rmSync(dataDir, { recursive: true, force: true }))
   const port = await freePort()
-  let out = ''
-  const child = spawn(process.execPath, [MAIN, 'serve'], {
-    env: cleanEnv({ PORT: String(port), EARLYWATCH_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  child.stdout.on('data', (d) => {
-    out += d
-  })
-  child.stderr.on('data', (d) => {
-    out += d
-  })
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
+  const serve = runEarlywatch(
+    ['serve'],
+    cleanEnv({ PORT: String(port), EARLYWATCH_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }),
   )
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-  })
+  t.after(() => serve.stop())
 
   const base = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 90_000
-  while (!out.includes('is running at')) {
-    if (child.exitCode !== null) assert.fail(`serve exited early:\n${out}`)
-    if (Date.now() > deadline) assert.fail(`serve did not start:\n${out}`)
+  while (!serve.output().includes('is running at')) {
+    if (serve.child.exitCode !== null) assert.fail(`serve exited early:\n${serve.output()}`)
+    if (Date.now() > deadline) assert.fail(`serve did not start:\n${serve.output()}`)
     await new Promise((r) => setTimeout(r, 250))
   }
+  const out = serve.output()
   assert.match(out, /http:\/\/localhost:\d+/)
   assert.match(
     out,
@@ -95,6 +61,6 @@ test('serve on the embedded default: demo data, first-start link, ready, and a c
   assert.ok(personas.some((p) => p.role === 'lab_member'))
   assert.ok(personas.some((p) => p.role === 'program_officer'))
 
-  child.kill('SIGTERM')
-  assert.equal(await exited, 0, `a clean shutdown exits 0:\n${out}`)
+  serve.child.kill('SIGTERM')
+  assert.equal(await serve.exited, 0, `a clean shutdown exits 0:\n${serve.output()}`)
 })

@@ -4,66 +4,11 @@
  * serve over HTTP and watches the database for the job's effect.
  */
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { bearer, seedMember } from '../src/accounts/testing.ts'
 import { createServices } from '../src/app.ts'
 import { TEST_MASTER_KEY, testRuntime } from '../src/platform/testing.ts'
-
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
-
-function start(
-  args: string[],
-  env: Record<string, string>,
-): { child: ChildProcess; output: () => string } {
-  let out = ''
-  const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  child.stdout!.on('data', (d) => {
-    out += d
-  })
-  child.stderr!.on('data', (d) => {
-    out += d
-  })
-  return { child, output: () => out }
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return
-  const exited = new Promise((r) => child.once('exit', r))
-  child.kill('SIGTERM')
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))])
-  if (child.exitCode === null) child.kill('SIGKILL')
-}
-
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  ms = 60_000,
-): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await check().catch(() => undefined)
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new Error(`${what}: not seen within ${ms / 1000} s`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
+import { cleanEnv, eventually, freePort, runEarlywatch } from './support.ts'
 
 test('a worker process picks up the jobs that serve enqueued', {
   skip: process.env.DATABASE_URL
@@ -78,19 +23,19 @@ test('a worker process picks up the jobs that serve enqueued', {
     kind: 'program',
     roles: ['program_officer'],
   })
-  const env = {
+  const env = cleanEnv({
     DATABASE_URL: process.env.DATABASE_URL!,
     DATABASE_SCHEMA: rt.settings.databaseSchema,
     EARLYWATCH_MASTER_KEY: TEST_MASTER_KEY,
     EARLYWATCH_DEMO: 'false',
     EARLYWATCH_WORKER_IN_PROCESS: 'false',
     LOG_LEVEL: 'warn',
-  }
+  })
 
   // 2. serve, without a worker of its own.
   const port = await freePort()
-  const serve = start(['serve'], { ...env, PORT: String(port) })
-  t.after(() => stop(serve.child))
+  const serve = runEarlywatch(['serve'], { ...env, PORT: String(port) })
+  t.after(() => serve.stop())
   const base = `http://127.0.0.1:${port}`
   await eventually('serve ready', async () =>
     (await fetch(`${base}/readyz`)).ok ? true : undefined,
@@ -137,8 +82,8 @@ test('a worker process picks up the jobs that serve enqueued', {
   assert.equal((await notices()).length, 0, 'serve must not run jobs without a worker')
 
   // 5. A worker in another process picks the job up and the notices appear, for the lab and the program.
-  const worker = start(['worker'], env)
-  t.after(() => stop(worker.child))
+  const worker = runEarlywatch(['worker'], env)
+  t.after(() => worker.stop())
   const rows = await eventually('window-opens notices', async () => {
     const r = await notices()
     return r.length >= 2 ? r : undefined
