@@ -289,3 +289,41 @@ test('a role-restricted route refuses a signed-in person without the role', asyn
   assert.equal(res.statusCode, 403)
   assert.match(res.json().detail, /program_officer/)
 })
+
+test('closing the server lets an in-flight request finish, and refuses new work', async (t) => {
+  let release!: () => void
+  const gate = new Promise<void>((r) => {
+    release = r
+  })
+  let started!: () => void
+  const inFlight = new Promise<void>((r) => {
+    started = r
+  })
+  const slow: FastifyPluginAsync = async (app) => {
+    app.get('/slow', { config: { access: 'public' } }, async () => {
+      started()
+      await gate
+      return { done: true }
+    })
+  }
+  const app = await build(t, { routes: [{ prefix: '/api', plugin: slow }] })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+
+  // 1. A request is in flight when shutdown begins.
+  const response = fetch(`http://127.0.0.1:${port}/api/slow`)
+  await inFlight
+  const closed = app.close()
+  // 2. New work is turned away: the connection is refused, or answered 503 while closing.
+  const late = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+    (r) => r.status,
+    () => 'refused',
+  )
+  assert.ok(late === 'refused' || late === 503, `a request after shutdown began got ${late}`)
+  // 3. The in-flight request still completes, and only then does close resolve.
+  release()
+  const res = await response
+  assert.equal(res.status, 200)
+  assert.deepEqual(await res.json(), { done: true })
+  await closed
+})
