@@ -2,6 +2,8 @@
 import { Button } from '@trussworks/react-uswds'
 import { SignInPage } from './accounts/SignInPage.tsx'
 import { hasRole, type Session, useSession } from './accounts/session.ts'
+import { TokensPage } from './accounts/TokensPage.tsx'
+import { AdminPage } from './admin/AdminPage.tsx'
 import { NotificationsPage } from './notifications/NotificationsPage.tsx'
 import { ErrorBoundary } from './platform/ErrorBoundary.tsx'
 import { Layout } from './platform/Layout.tsx'
@@ -53,6 +55,14 @@ function SignedInRoutes({ session }: { session: Session }) {
 
   if (pathname === '/' || pathname === '/sign-in') return <OverviewPage session={session} />
   if (pathname === '/notifications') return <NotificationsPage />
+  if (pathname === '/tokens') return <TokensPage session={session} />
+  if (pathname === '/admin') {
+    return hasRole(session, 'admin') ? (
+      <AdminPage />
+    ) : (
+      <NotAllowed what="Only administrators manage organisations, people and roles." />
+    )
+  }
   if (pathname === '/submissions/new') {
     return hasRole(session, 'lab_member') ? (
       <RegisterPage />
@@ -69,7 +79,7 @@ function SignedInRoutes({ session }: { session: Session }) {
 function NotAllowed({ what }: { what: string }) {
   return (
     <Page title="Not available for your role">
-      <p>{what} Switch organisation in the header if you act for a lab.</p>
+      <p>{what} If you hold the role in another organisation, switch to it in the header.</p>
       <Link to="/" className="usa-link">
         Back to the program overview
       </Link>

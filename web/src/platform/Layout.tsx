@@ -2,7 +2,7 @@
 import { ExtendedNav, Header, NavMenuButton, Title } from '@trussworks/react-uswds'
 import { type ReactNode, useState } from 'react'
 import { OrgSwitcher } from '../accounts/OrgSwitcher.tsx'
-import { roleLabel, type Session, useSignOut } from '../accounts/session.ts'
+import { hasRole, roleLabel, type Session, useSignOut } from '../accounts/session.ts'
 import { useNotifications } from '../notifications/api.ts'
 import { Link, useLocation } from './router.tsx'
 
@@ -89,7 +89,11 @@ function SignedInHeader({ session }: { session: Session }) {
       </span>,
       pathname === '/notifications',
     ),
-  ]
+    // Administrators of the organisation acted for only; the server checks the role anyway.
+    hasRole(session, 'admin')
+      ? navLink('/admin', <span>Administration</span>, pathname === '/admin')
+      : null,
+  ].filter(Boolean)
 
   const secondaryItems = [
     <span key="who" className="ew-who">
@@ -99,6 +103,15 @@ function SignedInHeader({ session }: { session: Session }) {
       </span>
     </span>,
     <OrgSwitcher key="org" session={session} />,
+    <Link
+      key="tokens"
+      to="/tokens"
+      onClick={close}
+      className="ew-header-link"
+      aria-current={pathname === '/tokens' ? 'page' : undefined}
+    >
+      Your API tokens
+    </Link>,
     <button
       key="signout"
       type="button"
