@@ -207,6 +207,7 @@ function CreateTokenForm({
     if (!name.trim()) {
       create.reset()
       setMissing('Say what the token is for.')
+      document.getElementById('token-name')?.focus()
       return
     }
     setMissing(undefined)

@@ -101,6 +101,7 @@ function CreateOrgForm({ onCreated }: { onCreated: (o: Org) => void }) {
     setMissing(found)
     if (Object.keys(found).length > 0 || !draft.kind) {
       create.reset()
+      document.getElementById(found.name ? 'org-name' : 'org-kind')?.focus()
       return
     }
     create.mutate(

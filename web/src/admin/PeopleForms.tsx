@@ -41,6 +41,7 @@ export function CreatePersonForm({ onCreated }: { onCreated: (p: Person) => void
     setMissing(found)
     if (Object.keys(found).length > 0) {
       create.reset()
+      document.getElementById(found.name ? 'person-name' : 'person-email')?.focus()
       return
     }
     create.mutate(
@@ -174,6 +175,8 @@ export function GrantRoleForm({
     setMissing(found)
     if (Object.keys(found).length > 0 || !draft.role) {
       grant.reset()
+      const first = found.personId ? 'grant-person' : found.orgId ? 'grant-org' : 'grant-role'
+      document.getElementById(first)?.focus()
       return
     }
     const role = draft.role
