@@ -4,85 +4,10 @@
  * chart, opens it and withdraws it. Screenshots go to test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
-import { type Browser, chromium, type Page } from 'playwright-core'
-import { cleanEnv, freePort } from '../support.ts'
+import { openPage, shot, startDemoServer } from './harness.ts'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const MAIN = path.join(ROOT, 'src', 'main.ts')
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url))
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const DAY = 86_400_000
-
-interface Server {
-  base: string
-  output: () => string
-  stop: () => Promise<void>
-}
-
-/**
- * Starts `earlywatch serve` on a free port and a fresh data directory; resolves once /readyz
- * answers. With E2E_BASE_URL set, uses that running server instead (e.g. while developing).
- */
-async function startServer(): Promise<Server> {
-  const given = process.env.E2E_BASE_URL
-  if (given) return { base: given.replace(/\/$/, ''), output: () => '', stop: async () => {} }
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'ew-e2e-'))
-  const port = await freePort()
-  let out = ''
-  const child: ChildProcess = spawn(process.execPath, [MAIN, 'serve'], {
-    cwd: ROOT,
-    env: cleanEnv({
-      PORT: String(port),
-      EARLYWATCH_DATA_DIR: dataDir,
-      EARLYWATCH_DEMO: 'true',
-      LOG_LEVEL: 'warn',
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  child.stdout?.on('data', (d) => {
-    out += d
-  })
-  child.stderr?.on('data', (d) => {
-    out += d
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM')
-      const killed = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await exited
-      clearTimeout(killed)
-    }
-    rmSync(dataDir, { recursive: true, force: true })
-  }
-
-  const base = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 90_000
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop()
-      assert.fail(`earlywatch serve exited before it was ready:\n${out}`)
-    }
-    const ready = await fetch(`${base}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ready) break
-    if (Date.now() > deadline) {
-      await stop()
-      assert.fail(`earlywatch serve was not ready within 90 s:\n${out}`)
-    }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  return { base, output: () => out, stop }
-}
 
 /** A `datetime-local` value `days` from now, in the browser's (and this process's) time zone. */
 function localInput(days: number): string {
@@ -91,43 +16,9 @@ function localInput(days: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:00`
 }
 
-async function shot(page: Page, name: string) {
-  mkdirSync(ARTIFACTS, { recursive: true })
-  await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true })
-}
-
 test('a lab member registers a submission, sees it on the overview, and withdraws it', async (t) => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `No Chromium at ${CHROMIUM}. Install it (apt-get install chromium) or set CHROMIUM_PATH.`,
-  )
-  const server = await startServer()
-
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  })
-  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } })
-  let failed = true
-  // Hooks run in order: a picture of a failing page first, then the browser, then the server.
-  t.after(async () => {
-    if (failed) await shot(page, 'failure.png').catch(() => {})
-  })
-  t.after(() => browser.close())
-  t.after(() => server.stop())
-  page.setDefaultTimeout(20_000)
-  // Script errors and Content-Security-Policy violations both surface here.
-  const problems: string[] = []
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`))
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`)
-  })
+  const server = await startDemoServer()
+  const { page, problems, passed } = await openPage(t, server, 'failure.png')
 
   const model = 'Kestrel'
   const version = `e2e-${Date.now().toString(36)}`
@@ -233,5 +124,5 @@ test('a lab member registers a submission, sees it on the overview, and withdraw
   await shot(page, 'detail-withdrawn.png')
 
   assert.deepEqual(problems, [], 'no script errors or policy violations in the page')
-  failed = false
+  passed()
 })
