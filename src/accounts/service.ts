@@ -363,6 +363,7 @@ export function createAccountsService(deps: AccountsDeps): AccountsService {
     const taken = () =>
       new AppError(ErrorCodes.EW_CONFLICT, {
         detail: `A person with email ${p.email} already exists.`,
+        errors: [{ path: 'email', message: 'belongs to another person already' }],
       })
     if (await store.findCredentialsByEmail(q, p.email)) throw taken()
     return unique(store.insertPerson(q, { id: newId('per'), ...p, createdAt: clock.now() }), taken)
@@ -390,6 +391,7 @@ export function createAccountsService(deps: AccountsDeps): AccountsService {
     const taken = () =>
       new AppError(ErrorCodes.EW_CONFLICT, {
         detail: `The slug "${slug}" is taken by another organisation; choose another slug.`,
+        errors: [{ path: 'slug', message: 'is taken by another organisation' }],
       })
     if (await store.findOrgBySlug(q, slug)) throw taken()
     return unique(
