@@ -1,0 +1,458 @@
+/**
+ * The transparency log's use cases: appending decisions inside the deciding transaction,
+ * signing checkpoints, and answering proofs, tiles and entry reads that anyone can verify.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Clock } from '../platform/clock.ts'
+import type { Envelopes } from '../platform/crypto/envelope.ts'
+import type { Db, Queryable, Tx } from '../platform/db/db.ts'
+import { AppError, ErrorCodes, invalid, notFound } from '../platform/errors.ts'
+import type { Jobs } from '../platform/jobs/jobs.ts'
+import { formatCheckpoint } from './checkpoint.ts'
+import { SignCheckpoint } from './jobs.ts'
+import {
+  completedBy,
+  consistencyProof,
+  inclusionProof,
+  leafHash,
+  type NodeId,
+  type NodeReader,
+  nodeHash,
+  rootAt,
+} from './merkle.ts'
+import {
+  canonicalBytes,
+  ENTRY_TYPES,
+  type Entry,
+  type EntryType,
+  type NewEntry,
+  SALT_BYTES,
+  sealEntry,
+  subjectIds,
+} from './model.ts'
+import { generateSignerKey, parseSignerKey, type SignerKey, signNote } from './note.ts'
+import * as store from './store.ts'
+
+/** Entries per tile and per entry bundle (c2sp.org/tlog-tiles). */
+export const TILE_WIDTH = 256
+/** Tree levels per tile level: a tile of level L holds nodes of tree level 8·L. */
+export const TILE_HEIGHT = 8
+
+export interface TranslogDeps {
+  db: Pick<Db, 'query' | 'transaction'>
+  clock: Clock
+  jobs: Pick<Jobs, 'send'>
+  envelopes: Envelopes
+  /** The log's identity in checkpoints and its key name, e.g. `earlywatch.example.org/log`. */
+  origin: string
+  /** Checkpoints come at most this often; a burst of appends waits this long for one. */
+  checkpointIntervalMs?: number
+  /** Salt source (tests pin it); 32 random bytes by default. */
+  salt?: () => Buffer
+}
+
+export interface Appended {
+  index: number
+  leafHash: Buffer
+}
+
+/** An entry as the API shows it: the parsed entry plus the exact bytes that were hashed. */
+export interface PublishedEntry {
+  index: number
+  leafHash: string
+  type: EntryType
+  at: Date
+  entry: Entry
+  /** The canonical JSON bytes, base64: hash these (with the 0x00 prefix) to get leafHash. */
+  body: string
+}
+
+export interface Checkpoint {
+  size: number
+  root: string
+  note: string
+  createdAt: Date
+}
+
+export interface InclusionProof {
+  index: number
+  size: number
+  leafHash: string
+  root: string
+  proof: string[]
+}
+
+export interface ConsistencyProof {
+  from: number
+  to: number
+  fromRoot: string
+  toRoot: string
+  proof: string[]
+}
+
+export interface Receipt {
+  index: number
+  entry: PublishedEntry
+  proof: string[]
+  /** The signed checkpoint (C2SP signed note) whose root the proof leads to. */
+  checkpoint: string
+  size: number
+}
+
+export interface EntryListQuery {
+  type?: EntryType | undefined
+  subjectId?: string | undefined
+  from?: Date | undefined
+  to?: Date | undefined
+  limit: number
+  offset: number
+}
+
+export interface TranslogService {
+  /**
+   * Appends one entry inside the caller's transaction, so the decision and its entry commit or
+   * roll back together. Confidential fields become salted commitments.
+   *
+   * @example
+   * await db.transaction(async (tx) => {
+   *   await store.update(tx, …)
+   *   const { index } = await translog.append(tx, { type: 'grant.revoked', … })
+   * })
+   */
+  append(tx: Tx, entry: NewEntry): Promise<Appended>
+  /** Appends a batch in order under one lock, with one round trip per table. */
+  appendMany(tx: Tx, entries: readonly NewEntry[]): Promise<Appended[]>
+  /** Generates the signing key on first start and signs the first checkpoint if there is none. */
+  init(): Promise<void>
+  /** The checkpoint job's work: signs a checkpoint if the tree grew since the last one. */
+  checkpoint(): Promise<{ signed: boolean; checkpoint: Checkpoint | null }>
+  size(): Promise<number>
+  latestCheckpoint(): Promise<Checkpoint>
+  checkpoints(page: {
+    limit: number
+    offset: number
+  }): Promise<{ items: Checkpoint[]; total: number }>
+  verifierKey(): Promise<string>
+  entry(index: number): Promise<PublishedEntry>
+  entries(query: EntryListQuery): Promise<{ items: PublishedEntry[]; total: number }>
+  /** By index, or by leaf hash (hex); `size` defaults to the latest signed checkpoint's. */
+  inclusionProof(q: { index?: number; leafHash?: string; size?: number }): Promise<InclusionProof>
+  consistencyProof(from: number, to: number): Promise<ConsistencyProof>
+  /** The entry, its inclusion proof and the signed checkpoint it leads to: all a verifier needs. */
+  receipt(index: number): Promise<Receipt>
+  /** The hashes of a tlog-tiles hash tile, or null if the tree does not have that many yet. */
+  hashTile(level: number, index: number, width: number): Promise<Buffer[] | null>
+  /** The entries of a tlog-tiles entry bundle, or null if the log does not have that many yet. */
+  entryBundle(index: number, width: number): Promise<Buffer[] | null>
+  /** The commitment salts of an entry, for proving a confidential value to an auditor. Private. */
+  salts(index: number): Promise<Record<string, string> | null>
+}
+
+const keyContext = (name: string) => `translog:key:${name}`
+const hex = (b: Buffer) => b.toString('hex')
+
+/** Reads stored subtree hashes; a missing one means the tree store is damaged, never bad input. */
+function nodeReader(q: Queryable): NodeReader {
+  return {
+    async get(ids) {
+      const found = await store.nodes(q, ids)
+      return ids.map((id) => {
+        const h = found.get(store.nodeKey(id.level, id.index))
+        if (!h)
+          throw new Error(
+            `Merkle node (level ${id.level}, index ${id.index}) is missing from translog_node; the stored tree is damaged.`,
+          )
+        return h
+      })
+    },
+  }
+}
+
+function checkEntry(e: NewEntry): void {
+  if (!(ENTRY_TYPES as readonly string[]).includes(e.type))
+    throw new Error(`Unknown transparency-log entry type ${e.type}; add it to ENTRY_TYPES first.`)
+  if (Number.isNaN(Date.parse(e.at)))
+    throw new Error(`Entry ${e.type} has at = ${e.at}, which is not an ISO 8601 time.`)
+}
+
+export function createTranslogService(deps: TranslogDeps): TranslogService {
+  const { db, clock, jobs, envelopes, origin } = deps
+  const intervalMs = deps.checkpointIntervalMs ?? 5_000
+  // A request older than this had its job lost (dead-lettered, or the queue was cleared).
+  const staleMs = Math.max(10 * intervalMs, 60_000)
+  const salt = deps.salt ?? (() => randomBytes(SALT_BYTES))
+  let signer: SignerKey | undefined
+
+  async function loadSigner(): Promise<SignerKey> {
+    if (signer) return signer
+    let row = await store.key(db, origin)
+    if (!row) {
+      const fresh = generateSignerKey(origin)
+      const sealed = await envelopes.encrypt(fresh.signerKey, keyContext(origin))
+      // Two processes starting together may both generate; the first insert wins and both use it.
+      await store.insertKeyIfAbsent(db, {
+        name: origin,
+        signer: sealed,
+        verifierKey: fresh.verifierKey,
+      })
+      row = await store.key(db, origin)
+      if (!row) throw new Error(`The signing key ${origin} was inserted but cannot be read back.`)
+    }
+    const text = (await envelopes.decrypt(row.signer, keyContext(origin))).toString('utf8')
+    signer = parseSignerKey(text)
+    return signer
+  }
+
+  async function appendMany(tx: Tx, inputs: readonly NewEntry[]): Promise<Appended[]> {
+    if (inputs.length === 0) return []
+    for (const e of inputs) checkEntry(e)
+    const sealed = inputs.map((e) => sealEntry(e, salt))
+    const state = await store.lockState(tx)
+    const first = state.size
+
+    const leaves: store.EntryRow[] = sealed.map(({ entry }, k) => {
+      const body = canonicalBytes(entry)
+      return {
+        index: first + k,
+        leafHash: leafHash(body),
+        body,
+        type: entry.type,
+        subjectIds: subjectIds(entry),
+        at: new Date(entry.at),
+      }
+    })
+    const parents = leaves.flatMap((l) => completedBy(l.index))
+    // Children completed before this batch are stored; read them all in one query.
+    const made = new Set([
+      ...leaves.map((l) => store.nodeKey(0, l.index)),
+      ...parents.map((p) => store.nodeKey(p.level, p.index)),
+    ])
+    const stored: NodeId[] = parents
+      .map((p) => p.left)
+      .filter((c) => !made.has(store.nodeKey(c.level, c.index)))
+    const known = await store.nodes(tx, stored)
+    for (const l of leaves) known.set(store.nodeKey(0, l.index), l.leafHash)
+    const nodes: store.NodeRow[] = leaves.map((l) => ({
+      level: 0,
+      index: l.index,
+      hash: l.leafHash,
+    }))
+    // completedBy lists parents bottom-up per leaf and leaves come in order, so both children
+    // of each parent are known by the time it is reached.
+    for (const p of parents) {
+      const left = known.get(store.nodeKey(p.left.level, p.left.index))
+      const right = known.get(store.nodeKey(p.right.level, p.right.index))
+      if (!left || !right)
+        throw new Error(
+          `Merkle node (level ${p.left.level}, index ${p.left.index}) is missing from translog_node; the stored tree is damaged.`,
+        )
+      const hash = nodeHash(left, right)
+      known.set(store.nodeKey(p.level, p.index), hash)
+      nodes.push({ level: p.level, index: p.index, hash })
+    }
+
+    await store.insertEntries(tx, leaves)
+    await store.insertNodes(tx, nodes)
+    for (const [k, s] of sealed.entries()) {
+      if (Object.keys(s.salts).length > 0) await store.insertSecret(tx, first + k, s.salts)
+    }
+
+    const now = clock.now()
+    const requested = state.checkpointRequestedAt
+    const request = !requested || now.getTime() - requested.getTime() > staleMs
+    await store.setState(tx, {
+      size: first + leaves.length,
+      checkpointRequestedAt: request ? now : requested,
+    })
+    if (request) {
+      await jobs.send(
+        SignCheckpoint,
+        {},
+        { tx, startAfter: new Date(now.getTime() + intervalMs), singletonKey: 'translog' },
+      )
+    }
+    return leaves.map((l) => ({ index: l.index, leafHash: l.leafHash }))
+  }
+
+  const toCheckpoint = (c: store.CheckpointRow): Checkpoint => ({
+    size: c.size,
+    root: hex(c.root),
+    note: c.note,
+    createdAt: c.createdAt,
+  })
+
+  const publish = (r: store.EntryRow): PublishedEntry => ({
+    index: r.index,
+    leafHash: hex(r.leafHash),
+    type: r.type,
+    at: r.at,
+    entry: JSON.parse(r.body.toString('utf8')) as Entry,
+    body: r.body.toString('base64'),
+  })
+
+  async function checkpoint() {
+    const key = await loadSigner()
+    return db.transaction(async (tx) => {
+      // Under the appenders' lock: an append between reading the size and clearing the request
+      // would otherwise see the request, send no job, and wait for the next append to be signed.
+      const state = await store.lockState(tx)
+      const latest = await store.latestCheckpoint(tx)
+      await store.setState(tx, { size: state.size, checkpointRequestedAt: null })
+      if (latest && latest.size >= state.size)
+        return { signed: false, checkpoint: toCheckpoint(latest) }
+      const root = await rootAt(nodeReader(tx), state.size)
+      const note = signNote(formatCheckpoint({ origin, size: state.size, root }), key)
+      const row = await store.insertCheckpoint(tx, {
+        size: state.size,
+        root,
+        note,
+        createdAt: clock.now(),
+      })
+      return { signed: true, checkpoint: toCheckpoint(row) }
+    })
+  }
+
+  async function latest(): Promise<store.CheckpointRow> {
+    const c = await store.latestCheckpoint(db)
+    if (!c)
+      throw new AppError(ErrorCodes.EW_UNAVAILABLE, {
+        detail:
+          'The log has no signed checkpoint yet; the first is signed at start-up. Retry in a few seconds.',
+        headers: { 'retry-after': '5' },
+      })
+    return c
+  }
+
+  /** 400 naming the parameter when a size is beyond the tree: proofs are only for trees that exist. */
+  function withinTree(field: string, value: number, treeSize: number) {
+    if (value > treeSize)
+      throw invalid(
+        field,
+        `${value} is beyond the log's size ${treeSize}; ask for a size of at most ${treeSize}.`,
+      )
+  }
+
+  async function entryAt(index: number): Promise<store.EntryRow> {
+    const r = await store.entry(db, index)
+    if (!r) throw notFound('log entry', String(index))
+    return r
+  }
+
+  async function proveInclusion(index: number, size: number): Promise<string[]> {
+    return (await inclusionProof(nodeReader(db), index, size)).map(hex)
+  }
+
+  return {
+    append: async (tx, entry) => (await appendMany(tx, [entry]))[0]!,
+    appendMany,
+
+    async init() {
+      await loadSigner()
+      if (!(await store.latestCheckpoint(db))) await checkpoint()
+    },
+
+    checkpoint,
+
+    size: () => store.size(db),
+
+    latestCheckpoint: async () => toCheckpoint(await latest()),
+
+    async checkpoints(page) {
+      const { items, total } = await store.checkpoints(db, page)
+      return { items: items.map(toCheckpoint), total }
+    },
+
+    verifierKey: async () => (await loadSigner()).verifierKey,
+
+    entry: async (index) => publish(await entryAt(index)),
+
+    async entries(query) {
+      const { items, total } = await store.entries(db, query)
+      return { items: items.map(publish), total }
+    },
+
+    async inclusionProof(q) {
+      let entry: store.EntryRow | null
+      if (q.leafHash !== undefined) {
+        entry = await store.entryByLeafHash(db, Buffer.from(q.leafHash, 'hex'))
+        if (!entry) throw notFound('log entry with leaf hash', q.leafHash)
+      } else if (q.index !== undefined) {
+        entry = await entryAt(q.index)
+      } else {
+        throw invalid('index', 'give index or hash: the entry to prove')
+      }
+      const treeSize = await store.size(db)
+      let size = q.size
+      if (size === undefined) {
+        size = (await latest()).size
+        if (entry.index >= size)
+          throw new AppError(ErrorCodes.EW_CONFLICT, {
+            detail: `Entry ${entry.index} is not in a signed checkpoint yet (the latest covers ${size} entries); one is signed within seconds. Retry, or give size= up to ${treeSize}.`,
+            headers: { 'retry-after': String(Math.ceil(intervalMs / 1000) + 1) },
+          })
+      }
+      withinTree('size', size, treeSize)
+      if (entry.index >= size)
+        throw invalid(
+          'size',
+          `entry ${entry.index} is not in a tree of size ${size}; give a larger size.`,
+        )
+      return {
+        index: entry.index,
+        size,
+        leafHash: hex(entry.leafHash),
+        root: hex(await rootAt(nodeReader(db), size)),
+        proof: await proveInclusion(entry.index, size),
+      }
+    },
+
+    async consistencyProof(from, to) {
+      const treeSize = await store.size(db)
+      withinTree('to', to, treeSize)
+      if (from > to)
+        throw invalid('from', `${from} is larger than to (${to}); a log never shrinks.`)
+      const reader = nodeReader(db)
+      return {
+        from,
+        to,
+        fromRoot: hex(await rootAt(reader, from)),
+        toRoot: hex(await rootAt(reader, to)),
+        proof: (await consistencyProof(reader, from, to)).map(hex),
+      }
+    },
+
+    async receipt(index) {
+      const entry = await entryAt(index)
+      const cp = await latest()
+      if (index >= cp.size)
+        throw new AppError(ErrorCodes.EW_CONFLICT, {
+          detail: `Entry ${index} is not in a signed checkpoint yet (the latest covers ${cp.size} entries); one is signed within seconds. Retry then.`,
+          headers: { 'retry-after': String(Math.ceil(intervalMs / 1000) + 1) },
+        })
+      return {
+        index,
+        entry: publish(entry),
+        proof: await proveInclusion(index, cp.size),
+        checkpoint: cp.note,
+        size: cp.size,
+      }
+    },
+
+    async hashTile(level, index, width) {
+      const treeLevel = level * TILE_HEIGHT
+      const available = Math.floor((await store.size(db)) / 2 ** treeLevel) - index * TILE_WIDTH
+      if (width > available) return null
+      const hashes = await store.nodeRange(db, treeLevel, index * TILE_WIDTH, width)
+      return hashes.length === width ? hashes : null
+    },
+
+    async entryBundle(index, width) {
+      const available = (await store.size(db)) - index * TILE_WIDTH
+      if (width > available) return null
+      const rows = await store.entryRange(db, index * TILE_WIDTH, width)
+      return rows.length === width ? rows.map((r) => r.body) : null
+    },
+
+    salts: (index) => store.secret(db, index),
+  }
+}
