@@ -1,0 +1,305 @@
+/** The verifier as an independent tlog-tiles client, against Tessera's real log served over HTTP. */
+import assert from 'node:assert/strict'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { formatCheckpoint } from './checkpoint.ts'
+import { leafHash, rootOf } from './merkle.ts'
+import { generateSignerKey, parseSignerKey, signNote } from './note.ts'
+import { encodeEntryBundle, entriesPath, tilePath } from './tiles.ts'
+import { verifyLog } from './verifier.ts'
+
+const TESSERA_KEY = 'example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx'
+const TESSERA_DIR = fileURLToPath(new URL('./fixtures/tessera/', import.meta.url))
+
+function loadTree(dir: string): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>()
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name)
+      if (statSync(p).isDirectory()) walk(p)
+      else if (name !== 'SOURCE.md')
+        files.set(relative(dir, p).split('\\').join('/'), readFileSync(p))
+    }
+  }
+  walk(dir)
+  return files
+}
+
+/** A static tlog-tiles server on 127.0.0.1 serving `files` under /log/; tests swap files between runs. */
+async function serveLog(t: { after(fn: () => unknown): void }, files: Map<string, Uint8Array>) {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+    const body = path.startsWith('/log/') ? files.get(path.slice('/log/'.length)) : undefined
+    if (!body) {
+      res.writeHead(404).end('not found')
+      return
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise((resolve) => server.close(resolve)))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/log`
+}
+
+async function tempState(t: { after(fn: () => unknown): void }) {
+  const dir = await mkdtemp(join(tmpdir(), 'ew-verify-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  return join(dir, 'state', 'log.json')
+}
+
+test('a fresh verification of the Tessera log passes and records the checkpoint', async (t) => {
+  const files = loadTree(TESSERA_DIR)
+  const baseUrl = await serveLog(t, files)
+  const stateFile = await tempState(t)
+  const progress: number[] = []
+  const r = await verifyLog({
+    baseUrl,
+    verifierKey: TESSERA_KEY,
+    stateFile,
+    onProgress: (done) => progress.push(done),
+  })
+  assert.deepEqual(r.problems, [])
+  assert.equal(r.ok, true)
+  assert.equal(r.size, 15)
+  assert.equal(r.entriesChecked, 15)
+  assert.equal(progress.at(-1), 15)
+  const state = JSON.parse(await readFile(stateFile, 'utf8'))
+  assert.equal(state.size, 15)
+  assert.equal(state.origin, 'example.com/log/testdata')
+  assert.equal(state.checkpoint, Buffer.from(files.get('checkpoint')!).toString('utf8'))
+})
+
+test('1. checkpoint 10 then checkpoint 15: consistent, state advances; inclusion of chosen entries', async (t) => {
+  const files = loadTree(TESSERA_DIR)
+  const baseUrl = await serveLog(t, files)
+  const stateFile = await tempState(t)
+  const latest = files.get('checkpoint')!
+  files.set('checkpoint', files.get('checkpoint.10')!)
+  const first = await verifyLog({ baseUrl, verifierKey: TESSERA_KEY, stateFile })
+  assert.deepEqual(first.problems, [])
+  assert.equal(first.size, 10)
+
+  files.set('checkpoint', latest)
+  const second = await verifyLog({
+    baseUrl,
+    verifierKey: TESSERA_KEY,
+    stateFile,
+    entries: [0, 7, 14],
+  })
+  assert.deepEqual(second.problems, [])
+  assert.equal(second.previous?.size, 10)
+  assert.deepEqual(
+    second.included.map((e) => [e.index, e.data]),
+    [
+      [0, 'one'],
+      [7, 'eit'],
+      [14, 'fivten'],
+    ],
+  )
+  assert.equal(JSON.parse(await readFile(stateFile, 'utf8')).size, 15)
+})
+
+test('an entry index beyond the tree is a problem, not a crash', async (t) => {
+  const baseUrl = await serveLog(t, loadTree(TESSERA_DIR))
+  const r = await verifyLog({ baseUrl, verifierKey: TESSERA_KEY, entries: [15] })
+  assert.equal(r.ok, false)
+  assert.deepEqual(r.problems, ['entry 15 is not in the log: checkpoint 15 holds entries 0 to 14'])
+})
+
+test('a modified entry bundle is reported at the exact entry', async (t) => {
+  const files = loadTree(TESSERA_DIR)
+  const bundle = Buffer.from(files.get('tile/entries/000.p/15')!)
+  // "nain" (entry 8) becomes "nine": same length, so only the content check can catch it.
+  const at = bundle.indexOf('nain')
+  bundle.write('nine', at)
+  files.set('tile/entries/000.p/15', bundle)
+  const baseUrl = await serveLog(t, files)
+  const stateFile = await tempState(t)
+  const r = await verifyLog({ baseUrl, verifierKey: TESSERA_KEY, stateFile })
+  assert.equal(r.ok, false)
+  assert.deepEqual(r.problems, [
+    'entry 8 does not match its leaf hash: the log content was changed',
+  ])
+  await assert.rejects(
+    readFile(stateFile),
+    { code: 'ENOENT' },
+    'a failed run must not record its checkpoint',
+  )
+})
+
+test('a modified hash tile no longer gives the signed root', async (t) => {
+  const files = loadTree(TESSERA_DIR)
+  const tile = Buffer.from(files.get('tile/0/000.p/15')!)
+  tile[5 * 32] = tile[5 * 32]! ^ 0xff
+  files.set('tile/0/000.p/15', tile)
+  const r = await verifyLog({ baseUrl: await serveLog(t, files), verifierKey: TESSERA_KEY })
+  assert.equal(r.ok, false)
+  assert.equal(r.problems.length, 1)
+  assert.match(
+    r.problems[0]!,
+    /^the root computed from the tiles \(.+\) differs from checkpoint 15's signed root/,
+  )
+})
+
+test('malformed tiles, bundles and checkpoints give clear problems', async (t) => {
+  const cases: Array<[string, (f: Map<string, Uint8Array>) => void, RegExp]> = [
+    [
+      'short tile',
+      (f) => f.set('tile/0/000.p/15', f.get('tile/0/000.p/15')!.subarray(1)),
+      /tile tile\/0\/000\.p\/15 is 479 bytes; a tile of 15 hashes is 480/,
+    ],
+    ['missing tile', (f) => f.delete('tile/0/000.p/15'), /answered HTTP 404/],
+    [
+      'truncated bundle',
+      (f) => f.set('tile/entries/000.p/15', f.get('tile/entries/000.p/15')!.subarray(0, 20)),
+      /entry bundle tile\/entries\/000\.p\/15 is malformed: .*truncated/,
+    ],
+    [
+      'bundle with an entry missing',
+      (f) => f.set('tile/entries/000.p/15', f.get('tile/entries/000.p/14')!),
+      /holds 14 entries, not 15/,
+    ],
+    [
+      'tampered checkpoint',
+      (f) =>
+        f.set(
+          'checkpoint',
+          Buffer.from(Buffer.from(f.get('checkpoint')!).toString().replace('\n15\n', '\n14\n')),
+        ),
+      /checkpoint at .* is not acceptable: signature does not verify with key example\.com\/log\/testdata\+33d7b496/,
+    ],
+    [
+      'not a note',
+      (f) => f.set('checkpoint', Buffer.from('<html>')),
+      /is not acceptable: note does not end with a newline/,
+    ],
+  ]
+  for (const [name, change, re] of cases) {
+    const files = loadTree(TESSERA_DIR)
+    change(files)
+    const r = await verifyLog({ baseUrl: await serveLog(t, files), verifierKey: TESSERA_KEY })
+    assert.equal(r.ok, false, name)
+    assert.equal(r.problems.length, 1, `${name}: ${r.problems.join(' | ')}`)
+    assert.match(r.problems[0]!, re, name)
+  }
+})
+
+test('a wrong key or an unreachable log is reported, not thrown', async (t) => {
+  const baseUrl = await serveLog(t, loadTree(TESSERA_DIR))
+  const other = generateSignerKey('example.com/log/testdata').verifierKey
+  const wrongKey = await verifyLog({ baseUrl, verifierKey: other })
+  assert.match(wrongKey.problems[0]!, /not signed by any trusted key/)
+  const badKey = await verifyLog({ baseUrl, verifierKey: 'nonsense' })
+  assert.match(
+    badKey.problems[0]!,
+    /the verifier key is not usable: verifier key must have the form/,
+  )
+  const down = await verifyLog({ baseUrl: 'http://127.0.0.1:1/log', verifierKey: TESSERA_KEY })
+  assert.match(down.problems[0]!, /could not fetch http:\/\/127\.0\.0\.1:1\/log\/checkpoint/)
+})
+
+test('2. an older checkpoint served after a newer one was seen: history rewritten', async (t) => {
+  const files = loadTree(TESSERA_DIR)
+  const baseUrl = await serveLog(t, files)
+  const stateFile = await tempState(t)
+  assert.equal((await verifyLog({ baseUrl, verifierKey: TESSERA_KEY, stateFile })).ok, true)
+  const seenAt = JSON.parse(await readFile(stateFile, 'utf8')).seenAt
+  files.set('checkpoint', files.get('checkpoint.12')!)
+  const r = await verifyLog({ baseUrl, verifierKey: TESSERA_KEY, stateFile })
+  assert.equal(r.ok, false)
+  assert.deepEqual(r.problems, [
+    `checkpoint 12 is not consistent with checkpoint 15 seen on ${seenAt}: the log shrank, so history was rewritten (or an old checkpoint is being replayed)`,
+  ])
+  assert.equal(
+    JSON.parse(await readFile(stateFile, 'utf8')).size,
+    15,
+    'the newer checkpoint stays remembered',
+  )
+})
+
+/** A small tiled log of our own (fewer than 256 entries), signed with a key we hold. */
+function buildLog(entries: string[], signer: ReturnType<typeof parseSignerKey>) {
+  const data = entries.map((e) => Buffer.from(e))
+  const hashes = data.map((d) => leafHash(d))
+  const w = entries.length
+  const files = new Map<string, Uint8Array>()
+  const body = formatCheckpoint({ origin: signer.name, size: w, root: rootOf(hashes) })
+  files.set('checkpoint', Buffer.from(signNote(body, signer)))
+  if (w > 0) {
+    files.set(tilePath(0, 0, w), Buffer.concat(hashes))
+    files.set(entriesPath(0, w), encodeEntryBundle(data))
+  }
+  return files
+}
+
+test('3. a rewritten history signed by the log itself is caught against the checkpoint seen before', async (t) => {
+  const key = generateSignerKey('log.example/rewritten')
+  const signer = parseSignerKey(key.signerKey)
+  const honest = Array.from({ length: 10 }, (_, i) => `decision ${i}`)
+  let files = buildLog(honest, signer)
+  const server = new Map<string, Uint8Array>()
+  const swap = (f: Map<string, Uint8Array>) => {
+    server.clear()
+    for (const [k, v] of f) server.set(k, v)
+  }
+  swap(files)
+  const baseUrl = await serveLog(t, server)
+  const stateFile = await tempState(t)
+  const now = () => new Date('2026-11-23T09:00:00.000Z')
+  assert.equal(
+    (await verifyLog({ baseUrl, verifierKey: key.verifierKey, stateFile, now })).ok,
+    true,
+  )
+
+  // The log drops entries 8 and 9 and writes others in their place, then grows to 11.
+  files = buildLog(
+    [...honest.slice(0, 8), 'decision 8 (edited)', 'decision 9', 'decision 10'],
+    signer,
+  )
+  swap(files)
+  const r = await verifyLog({ baseUrl, verifierKey: key.verifierKey, stateFile })
+  assert.equal(r.ok, false)
+  assert.equal(r.problems.length, 1)
+  assert.match(
+    r.problems[0]!,
+    /^checkpoint 11 is not consistent with checkpoint 10 seen on 2026-11-23T09:00:00\.000Z: the first 10 entries now hash to .+, not .+, so history was rewritten$/,
+  )
+
+  // Same size, different root: also a rewrite.
+  swap(buildLog([...honest.slice(0, 9), 'decision 9 (edited)'], signer))
+  const same = await verifyLog({ baseUrl, verifierKey: key.verifierKey, stateFile })
+  assert.match(same.problems[0]!, /checkpoint 10 is not consistent with checkpoint 10 seen on/)
+
+  // An honest extension still verifies.
+  swap(buildLog([...honest, 'decision 10'], signer))
+  assert.deepEqual(
+    (await verifyLog({ baseUrl, verifierKey: key.verifierKey, stateFile })).problems,
+    [],
+  )
+})
+
+test('an empty log verifies', async (t) => {
+  const key = generateSignerKey('log.example/empty')
+  const baseUrl = await serveLog(t, buildLog([], parseSignerKey(key.signerKey)))
+  const r = await verifyLog({ baseUrl, verifierKey: key.verifierKey })
+  assert.deepEqual(r.problems, [])
+  assert.equal(r.size, 0)
+})
+
+test('a corrupt state file is a clear problem', async (t) => {
+  const baseUrl = await serveLog(t, loadTree(TESSERA_DIR))
+  const stateFile = await tempState(t)
+  await verifyLog({ baseUrl, verifierKey: TESSERA_KEY, stateFile })
+  await writeFile(stateFile, '{"origin":"x"')
+  const r = await verifyLog({ baseUrl, verifierKey: TESSERA_KEY, stateFile })
+  assert.match(r.problems[0]!, /state file .* is not JSON; restore it from a backup, or delete it/)
+  await writeFile(stateFile, '{"origin":"x","size":-1}')
+  const r2 = await verifyLog({ baseUrl, verifierKey: TESSERA_KEY, stateFile })
+  assert.match(r2.problems[0]!, /is not a verifier state \(size: /)
+})
