@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, test } from 'node:test'
 import {
+  addCheckpointRequest,
+  addCosignatures,
   cosign,
   formatCheckpoint,
   openCheckpoint,
@@ -192,5 +194,46 @@ describe('witness cosignatures (v1, timestamped Ed25519)', () => {
       () => cosign(body, parseSignerKey(generateSignerKey('example.com/plain').signerKey), 1),
       isNoteError(/not a cosignature key/),
     )
+  })
+})
+
+describe('tlog-witness add-checkpoint request and response', () => {
+  const log = generateSignerKey('example.com/log/w')
+  const w1 = generateSignerKey('witness.example/w1', { type: SIG_TYPE.cosignatureV1 })
+  const body = formatCheckpoint({ origin: 'example.com/log/w', size: 3, root: EMPTY_ROOT })
+  const signed = signNote(body, parseSignerKey(log.signerKey))
+
+  test('the request is "old N", proof lines, a blank line and the checkpoint', () => {
+    const proof = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)]
+    const req = addCheckpointRequest(2, proof, signed)
+    const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64')
+    assert.equal(req, `old 2\n${b64(proof[0]!)}\n${b64(proof[1]!)}\n\n${signed}`)
+    assert.equal(addCheckpointRequest(0, [], signed), `old 0\n\n${signed}`)
+    assert.throws(
+      () => addCheckpointRequest(4, [], signed),
+      isNoteError(/no larger than the checkpoint size 3/),
+    )
+    assert.throws(() => addCheckpointRequest(0, proof, signed), isNoteError(/must be empty/))
+  })
+
+  test('trusted cosignatures are kept next to the checkpoint; unknown ones are ignored', () => {
+    const unknown = generateSignerKey('witness.example/other', { type: SIG_TYPE.cosignatureV1 })
+    const response =
+      cosign(body, parseSignerKey(w1.signerKey), 1700000000) +
+      cosign(body, parseSignerKey(unknown.signerKey), 1700000001)
+    const { note, cosignatures } = addCosignatures(signed, response, [
+      parseVerifierKey(w1.verifierKey),
+    ])
+    assert.deepEqual(
+      cosignatures.map((c) => [c.name, c.timestamp]),
+      [['witness.example/w1', 1700000000]],
+    )
+    assert.equal(note, `${signed}${response.split('\n')[0]}\n`)
+    assert.equal(openCheckpoint(note, [parseVerifierKey(log.verifierKey)]).size, 3)
+    assert.throws(
+      () => addCosignatures(signed, response, []),
+      isNoteError(/no cosignature from a trusted witness key/),
+    )
+    assert.throws(() => addCosignatures(signed, 'garbage', []), isNoteError(/signature lines/))
   })
 })

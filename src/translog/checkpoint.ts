@@ -185,3 +185,78 @@ export function verifyCosignature(
   const ts = new DataView(sig.signature.buffer, sig.signature.byteOffset).getBigUint64(0, false)
   return { name: sig.name, keyId: sig.keyId, timestamp: Number(ts) }
 }
+
+/** The tlog-witness protocol allows at most this many consistency proof lines. */
+const MAX_WITNESS_PROOF_LINES = 63
+
+/**
+ * The body of a tlog-witness `add-checkpoint` request: "old <size>", the consistency proof
+ * from that size (one base64 hash a line), a blank line, then the signed checkpoint.
+ *
+ * @example
+ * await fetch(`${witness}/add-checkpoint`, { method: 'POST', body: addCheckpointRequest(10, proof, signed) })
+ */
+export function addCheckpointRequest(
+  oldSize: number,
+  proof: readonly Uint8Array[],
+  signedCheckpoint: string,
+): string {
+  const cp = parseCheckpoint(parseNote(signedCheckpoint).text)
+  if (!Number.isSafeInteger(oldSize) || oldSize < 0 || oldSize > cp.size) {
+    throw new NoteError(
+      `old size ${oldSize} must be a whole number no larger than the checkpoint size ${cp.size}`,
+    )
+  }
+  if (oldSize === 0 && proof.length > 0) {
+    throw new NoteError(
+      'a consistency proof from size 0 must be empty: the empty tree is a prefix of every tree',
+    )
+  }
+  if (proof.length > MAX_WITNESS_PROOF_LINES) {
+    throw new NoteError(
+      `a witness accepts at most ${MAX_WITNESS_PROOF_LINES} proof hashes, not ${proof.length}`,
+    )
+  }
+  for (const h of proof) {
+    if (h.length !== 32) throw new NoteError(`proof hashes are 32 bytes, not ${h.length}`)
+  }
+  const lines = proof.map((h) => `${Buffer.from(h).toString('base64')}\n`).join('')
+  return `old ${oldSize}\n${lines}\n${signedCheckpoint}`
+}
+
+/**
+ * Reads a witness's `add-checkpoint` response (signature lines) and keeps the cosignatures
+ * from trusted witness keys: returns the checkpoint note with them appended, ready to store
+ * next to the checkpoint. Lines from unknown keys are ignored; a trusted key's line that
+ * does not verify, or a response with no trusted cosignature, is an error.
+ */
+export function addCosignatures(
+  signedCheckpoint: string,
+  response: string,
+  witnesses: readonly NoteVerifier[],
+): { note: string; cosignatures: Cosignature[] } {
+  const note = parseNote(signedCheckpoint)
+  if (!response.endsWith('\n') || response.trim() === '') {
+    throw new NoteError(
+      'witness response must be one or more signature lines, each ending in a newline',
+    )
+  }
+  const present = new Set(note.signatures.map((s) => formatSignatureLine(s)))
+  const cosignatures: Cosignature[] = []
+  let appended = ''
+  for (const raw of response.slice(0, -1).split('\n')) {
+    const sig = parseSignatureLine(raw)
+    const witness = witnesses.find((w) => w.name === sig.name && w.keyId === sig.keyId)
+    if (!witness) continue
+    cosignatures.push(verifyCosignature(note.text, raw, witness))
+    const line = `${raw}\n`
+    if (!present.has(line)) {
+      present.add(line)
+      appended += line
+    }
+  }
+  if (cosignatures.length === 0) {
+    throw new NoteError('witness response holds no cosignature from a trusted witness key')
+  }
+  return { note: signedCheckpoint + appended, cosignatures }
+}

@@ -223,20 +223,65 @@ test('2. an older checkpoint served after a newer one was seen: history rewritte
   )
 })
 
-/** A small tiled log of our own (fewer than 256 entries), signed with a key we hold. */
+/** A tiled log of our own, with full and partial tiles at every level, signed with a key we hold. */
 function buildLog(entries: string[], signer: ReturnType<typeof parseSignerKey>) {
   const data = entries.map((e) => Buffer.from(e))
-  const hashes = data.map((d) => leafHash(d))
-  const w = entries.length
   const files = new Map<string, Uint8Array>()
-  const body = formatCheckpoint({ origin: signer.name, size: w, root: rootOf(hashes) })
+  let hashes = data.map((d) => leafHash(d))
+  const body = formatCheckpoint({ origin: signer.name, size: data.length, root: rootOf(hashes) })
   files.set('checkpoint', Buffer.from(signNote(body, signer)))
-  if (w > 0) {
-    files.set(tilePath(0, 0, w), Buffer.concat(hashes))
-    files.set(entriesPath(0, w), encodeEntryBundle(data))
+  for (let n = 0; n * 256 < data.length; n++) {
+    const part = data.slice(n * 256, (n + 1) * 256)
+    files.set(entriesPath(n, part.length < 256 ? part.length : undefined), encodeEntryBundle(part))
+  }
+  for (let level = 0; hashes.length > 0; level++) {
+    const above: Buffer[] = []
+    for (let n = 0; n * 256 < hashes.length; n++) {
+      const part = hashes.slice(n * 256, (n + 1) * 256)
+      files.set(
+        tilePath(level, n, part.length < 256 ? part.length : undefined),
+        Buffer.concat(part),
+      )
+      if (part.length === 256) above.push(rootOf(part))
+    }
+    hashes = above
   }
   return files
 }
+
+test('a log with full and partial tiles on two levels verifies; a wrong level-1 tile is named', async (t) => {
+  const key = generateSignerKey('log.example/big')
+  const files = buildLog(
+    Array.from({ length: 600 }, (_, i) => `entry ${i}`),
+    parseSignerKey(key.signerKey),
+  )
+  assert.ok(files.has('tile/0/000') && files.has('tile/0/002.p/88') && files.has('tile/1/000.p/2'))
+  const baseUrl = await serveLog(t, files)
+  const ok = await verifyLog({ baseUrl, verifierKey: key.verifierKey, entries: [0, 255, 256, 599] })
+  assert.deepEqual(ok.problems, [])
+  assert.equal(ok.entriesChecked, 600)
+  assert.deepEqual(
+    ok.included.map((e) => e.data),
+    ['entry 0', 'entry 255', 'entry 256', 'entry 599'],
+  )
+
+  const level1 = Buffer.from(files.get('tile/1/000.p/2')!)
+  level1[40] = level1[40]! ^ 1
+  files.set('tile/1/000.p/2', level1)
+  const bad = await verifyLog({ baseUrl, verifierKey: key.verifierKey })
+  assert.deepEqual(bad.problems, [
+    'tile tile/1/000.p/2 hash 1 does not match the tiles below it: the log serves a tree other than the one its entries make',
+  ])
+
+  files.set('tile/1/000.p/2', level1.subarray(0, 32))
+  files.set('tile/entries/001', encodeEntryBundle([]))
+  const worse = await verifyLog({ baseUrl, verifierKey: key.verifierKey })
+  assert.equal(worse.ok, false)
+  assert.match(
+    worse.problems.join('\n'),
+    /tile\/1\/000\.p\/2 is 32 bytes; a tile of 2 hashes is 64/,
+  )
+})
 
 test('3. a rewritten history signed by the log itself is caught against the checkpoint seen before', async (t) => {
   const key = generateSignerKey('log.example/rewritten')
