@@ -278,6 +278,8 @@ export function verifyConsistency(
     return
   }
   if (size1 === size2) {
+    // Nothing is hashed here, so only equality matters; the roots' own validity is the
+    // checkpoint parser's business (a transparency-dev vector pins this with 12-byte roots).
     if (proof.length !== 0) {
       throw new ProofError(
         `Trees of equal size need an empty consistency proof; this one has ${proof.length} hashes.`,
