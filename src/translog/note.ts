@@ -104,7 +104,7 @@ function checkNoteChars(s: string, what: string): void {
     throw new NoteError(`${what} is not valid UTF-8 (it holds a lone surrogate)`)
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
-    if ((c < 0x20 && c !== 0x0a) || c === 0x7f) {
+    if (c < 0x20 && c !== 0x0a) {
       const line = s.slice(0, i).split('\n').length
       throw new NoteError(
         `${what} contains control character 0x${c.toString(16).padStart(2, '0')} on line ${line}; notes may hold only newlines as control characters`,
@@ -214,11 +214,15 @@ const hex8 = (id: number) => (id >>> 0).toString(16).padStart(8, '0')
 
 export function ed25519PublicKey(raw: Uint8Array): KeyObject {
   if (raw.length !== 32) throw new NoteError(`an Ed25519 public key is 32 bytes, not ${raw.length}`)
-  return createPublicKey({
-    key: Buffer.concat([ED25519_SPKI_PREFIX, raw]),
-    format: 'der',
-    type: 'spki',
-  })
+  try {
+    return createPublicKey({
+      key: Buffer.concat([ED25519_SPKI_PREFIX, raw]),
+      format: 'der',
+      type: 'spki',
+    })
+  } catch (err) {
+    throw new NoteError(`the Ed25519 public key cannot be loaded: ${(err as Error).message}`)
+  }
 }
 
 function ed25519PrivateKey(seed: Uint8Array): KeyObject {
