@@ -348,3 +348,17 @@ test('a corrupt state file is a clear problem', async (t) => {
   const r2 = await verifyLog({ baseUrl, verifierKey: TESSERA_KEY, stateFile })
   assert.match(r2.problems[0]!, /is not a verifier state \(size: /)
 })
+
+test('a different key for a log seen before is refused (trust on first use)', async (t) => {
+  const key = generateSignerKey('log.example/rotated')
+  const baseUrl = await serveLog(t, buildLog(['a', 'b'], parseSignerKey(key.signerKey)))
+  const stateFile = await tempState(t)
+  assert.equal((await verifyLog({ baseUrl, verifierKey: key.verifierKey, stateFile })).ok, true)
+  const other = generateSignerKey('log.example/rotated')
+  const r = await verifyLog({ baseUrl, verifierKey: other.verifierKey, stateFile })
+  assert.equal(r.ok, false)
+  assert.match(
+    r.problems[0]!,
+    /^the verifier key .* is not the key .* that verified checkpoint 2 seen on .*start a new --state file$/,
+  )
+})

@@ -35,6 +35,8 @@ export const ZVerifierState = z.object({
   }),
   checkpoint: z.string(),
   seenAt: z.iso.datetime(),
+  /** The key that verified it; a later run with another key is refused (trust on first use). */
+  verifierKey: z.string().optional(),
 })
 export type VerifierState = z.infer<typeof ZVerifierState>
 
@@ -113,6 +115,11 @@ async function run(opts: VerifyLogOptions, result: VerifyLogResult): Promise<voi
   const previous = opts.stateFile ? await readState(opts.stateFile) : undefined
   if (previous) {
     result.previous = { size: previous.size, root: previous.root, seenAt: previous.seenAt }
+    if (previous.verifierKey && previous.verifierKey !== key.verifierKey) {
+      throw new Stop(
+        `the verifier key ${key.verifierKey} is not the key ${previous.verifierKey} that verified checkpoint ${previous.size} seen on ${previous.seenAt}: a log that changes its key can hide a rewrite. If the operator announced a key rotation, start a new --state file`,
+      )
+    }
   }
 
   // 1. The checkpoint, signed by the key we were given out of band.
@@ -208,6 +215,7 @@ async function run(opts: VerifyLogOptions, result: VerifyLogResult): Promise<voi
       root: b64(cp.root),
       checkpoint: Buffer.from(signed).toString('utf8'),
       seenAt: now().toISOString(),
+      verifierKey: key.verifierKey,
     }
     // Never move the remembered checkpoint backwards (a same-size re-check keeps the first sighting).
     if (!previous || cp.size > previous.size) await writeState(opts.stateFile, state)
