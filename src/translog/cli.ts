@@ -154,6 +154,11 @@ function describe(
   } else {
     lines.push(`FAILED: ${url}${r.size !== undefined ? ` (checkpoint size ${r.size})` : ''}`)
     for (const p of r.problems) lines.push(`  - ${p}`)
+    if (r.evidence) {
+      lines.push(
+        '  evidence: both signed checkpoints are in the --json output (evidence.previous, evidence.current); keep them, they prove the rewrite to anyone',
+      )
+    }
   }
   for (const e of r.included) {
     lines.push(`  entry ${e.index} is included (leaf hash ${e.leafHash}): ${e.data}`)

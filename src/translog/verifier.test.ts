@@ -320,6 +320,9 @@ test('3. a rewritten history signed by the log itself is caught against the chec
   swap(buildLog([...honest.slice(0, 9), 'decision 9 (edited)'], signer))
   const same = await verifyLog({ baseUrl, verifierKey: key.verifierKey, stateFile })
   assert.match(same.problems[0]!, /checkpoint 10 is not consistent with checkpoint 10 seen on/)
+  assert.match(same.evidence!.previous, /^log\.example\/rewritten\n10\n/)
+  assert.match(same.evidence!.current, /^log\.example\/rewritten\n10\n/)
+  assert.notEqual(same.evidence!.previous, same.evidence!.current)
 
   // An honest extension still verifies.
   swap(buildLog([...honest, 'decision 10'], signer))

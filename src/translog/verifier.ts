@@ -6,7 +6,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { z } from 'zod'
-import { type Checkpoint, openCheckpoint } from './checkpoint.ts'
+import { type OpenedCheckpoint, openCheckpoint } from './checkpoint.ts'
 import {
   EMPTY_ROOT,
   HASH_SIZE,
@@ -76,6 +76,11 @@ export interface VerifyLogResult {
   included: IncludedEntry[]
   /** Each failure in plain words: what is wrong and what it means. */
   problems: string[]
+  /**
+   * When history was rewritten: both signed checkpoints, which together prove it to anyone
+   * holding the log's key (a log must never sign two inconsistent checkpoints).
+   */
+  evidence?: { previous: string; current: string }
 }
 
 /** A problem that ends the run: nothing after it can be checked meaningfully. */
@@ -124,7 +129,7 @@ async function run(opts: VerifyLogOptions, result: VerifyLogResult): Promise<voi
 
   // 1. The checkpoint, signed by the key we were given out of band.
   const signed = await get('checkpoint')
-  let cp: Checkpoint & { note: { text: string } }
+  let cp: OpenedCheckpoint
   try {
     cp = openCheckpoint(signed, [key])
   } catch (err) {
@@ -149,6 +154,7 @@ async function run(opts: VerifyLogOptions, result: VerifyLogResult): Promise<voi
       )
     }
     if (cp.size < previous.size) {
+      result.evidence = { previous: previous.checkpoint, current: text(signed) }
       throw new Stop(
         `checkpoint ${cp.size} is not consistent with checkpoint ${previous.size} seen on ${previous.seenAt}: the log shrank, so history was rewritten (or an old checkpoint is being replayed)`,
       )
@@ -170,6 +176,7 @@ async function run(opts: VerifyLogOptions, result: VerifyLogResult): Promise<voi
   if (previous) {
     const oldRoot = previous.size === 0 ? EMPTY_ROOT : await rootAt(reader, previous.size)
     if (!oldRoot.equals(Buffer.from(previous.root, 'base64'))) {
+      result.evidence = { previous: previous.checkpoint, current: text(signed) }
       throw new Stop(
         `checkpoint ${cp.size} is not consistent with checkpoint ${previous.size} seen on ${previous.seenAt}: the first ${previous.size} entries now hash to ${b64(oldRoot)}, not ${previous.root}, so history was rewritten`,
       )
@@ -182,7 +189,7 @@ async function run(opts: VerifyLogOptions, result: VerifyLogResult): Promise<voi
   // 5. Every entry must hash to its leaf: this is where changed content shows.
   result.entriesChecked = await checkEntries(get, leaves, opts.onProgress, result.problems)
 
-  // 6. Inclusion of chosen entries, proven the way a light client would.
+  // 6. Chosen entries with their audit paths, checked against the signed root, for offline use.
   for (const index of opts.entries ?? []) {
     if (!Number.isSafeInteger(index) || index < 0 || index >= cp.size) {
       result.problems.push(
@@ -213,7 +220,7 @@ async function run(opts: VerifyLogOptions, result: VerifyLogResult): Promise<voi
       origin: cp.origin,
       size: cp.size,
       root: b64(cp.root),
-      checkpoint: Buffer.from(signed).toString('utf8'),
+      checkpoint: text(signed),
       seenAt: now().toISOString(),
       verifierKey: key.verifierKey,
     }
@@ -403,6 +410,10 @@ async function writeState(file: string, state: VerifierState): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`
   await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 })
   await rename(tmp, file)
+}
+
+function text(b: Uint8Array): string {
+  return Buffer.from(b).toString('utf8')
 }
 
 function b64(b: Uint8Array): string {
