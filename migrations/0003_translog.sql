@@ -85,3 +85,6 @@ CREATE TRIGGER translog_checkpoint_append_only BEFORE UPDATE OR DELETE ON transl
   FOR EACH ROW EXECUTE FUNCTION translog_refuse_change();
 CREATE TRIGGER translog_checkpoint_no_truncate BEFORE TRUNCATE ON translog_checkpoint
   FOR EACH STATEMENT EXECUTE FUNCTION translog_refuse_change();
+
+-- Each timeline event of the program points at the log entry that records it.
+ALTER TABLE submission_event ADD COLUMN log_index bigint REFERENCES translog_entry (idx);

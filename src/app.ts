@@ -13,15 +13,37 @@ import type { Runtime } from './platform/runtime.ts'
 import { PROGRAM_JOBS, registerProgramJobs } from './program/jobs.ts'
 import { programRoutes } from './program/routes.ts'
 import { createProgramService, type ProgramService } from './program/service.ts'
+import { registerTranslogJobs, TRANSLOG_JOBS } from './translog/jobs.ts'
+import { translogRoutes } from './translog/routes.ts'
+import { createTranslogService, type TranslogService } from './translog/service.ts'
 
 export interface Services {
   accounts: AccountsService
   notifications: NotificationsService
   program: ProgramService
+  translog: TranslogService
+}
+
+/**
+ * The log's origin (its name in checkpoints and its key's name): where it is served, as
+ * c2sp.org/tlog-tiles names logs, e.g. `earlywatch.example.org/log`.
+ */
+export function logOrigin(publicUrl: string): string {
+  const url = new URL(publicUrl)
+  return `${url.host}${url.pathname.replace(/\/+$/, '')}/log`
 }
 
 export async function createServices(rt: Runtime): Promise<Services> {
-  await rt.jobs.register(...PROGRAM_JOBS)
+  await rt.jobs.register(...PROGRAM_JOBS, ...TRANSLOG_JOBS)
+  const translog = createTranslogService({
+    db: rt.db,
+    clock: rt.clock,
+    jobs: rt.jobs,
+    envelopes: rt.envelopes,
+    origin: logOrigin(rt.settings.publicUrl),
+  })
+  // The signing key exists, and the log has a signed checkpoint, before anyone can ask for one.
+  await translog.init()
   const accounts = createAccountsService({ db: rt.db, clock: rt.clock, settings: rt.settings })
   const notifications = createNotificationsService({ db: rt.db, clock: rt.clock })
   const program = createProgramService({
@@ -30,13 +52,15 @@ export async function createServices(rt: Runtime): Promise<Services> {
     jobs: rt.jobs,
     envelopes: rt.envelopes,
     notifications,
+    translog,
   })
-  return { accounts, notifications, program }
+  return { accounts, notifications, program, translog }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */
 export function registerJobHandlers(rt: Runtime, services: Services): void {
   registerProgramJobs(rt.jobs, services.program)
+  registerTranslogJobs(rt.jobs, services.translog)
 }
 
 export async function createHttpApp(rt: Runtime, services: Services): Promise<FastifyInstance> {
@@ -53,6 +77,8 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       },
       { prefix: '/api', plugin: programRoutes({ program: services.program }) },
       { prefix: '/api', plugin: notificationsRoutes({ notifications: services.notifications }) },
+      // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
+      { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '/api/admin', plugin: adminRoutes({ jobs: rt.jobs }) },
     ],
     ready: async () => {

@@ -452,6 +452,8 @@ export interface SubmissionEvent {
   toState: SubmissionState | null
   reason: string | null
   data: Record<string, unknown>
+  /** The transparency-log entry that records this change (null only for changes made before the log). */
+  logIndex: number | null
 }
 
 export const SORT_KEYS = [

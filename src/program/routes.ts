@@ -80,6 +80,16 @@ export const ZSubmission = z.object({
   revision: z.number().int(),
 })
 
+/** What a decision answers: the submission, and where the transparency log recorded the decision. */
+export const ZDecision = ZSubmission.extend({
+  logIndex: z
+    .number()
+    .int()
+    .describe(
+      'Index of the decision’s transparency-log entry: /api/log/entries/{logIndex}/receipt',
+    ),
+})
+
 export const ZRegisterRequest = z
   .object({
     modelName: z.string().trim().min(1).max(200),
@@ -184,6 +194,11 @@ export const ZEvent = z.object({
   toState: ZState.nullable(),
   reason: z.string().nullable(),
   data: z.record(z.string(), z.unknown()),
+  logIndex: z
+    .number()
+    .int()
+    .nullable()
+    .describe('The transparency-log entry recording this change'),
 })
 
 const ZParams = z.object({ id: ZId }).strict()
@@ -218,7 +233,7 @@ export function programRoutes(deps: { program: ProgramService }): FastifyPluginA
           tags,
           summary: 'Register a model submission for your lab',
           body: ZRegisterRequest,
-          response: { 201: ZSubmission },
+          response: { 201: ZDecision },
         },
       },
       async (req, reply) => {
@@ -264,7 +279,7 @@ export function programRoutes(deps: { program: ProgramService }): FastifyPluginA
           summary: 'Accept a submission: submitted → in_review; the review window opens',
           params: ZParams,
           body: ZAcceptRequest,
-          response: { 200: ZSubmission },
+          response: { 200: ZDecision },
         },
       },
       async (req) => program.accept(requirePrincipal(req), req.params.id, req.body ?? {}),
@@ -280,7 +295,7 @@ export function programRoutes(deps: { program: ProgramService }): FastifyPluginA
             'Record progress: determined and partner_access (program officer), released (the lab, from any earlier state)',
           params: ZParams,
           body: ZTransitionRequest,
-          response: { 200: ZSubmission },
+          response: { 200: ZDecision },
         },
       },
       async (req) => program.transition(requirePrincipal(req), req.params.id, req.body),
@@ -295,7 +310,7 @@ export function programRoutes(deps: { program: ProgramService }): FastifyPluginA
           summary: 'Move release dates, earlier or later; the review window follows',
           params: ZParams,
           body: ZRescheduleRequest,
-          response: { 200: ZSubmission },
+          response: { 200: ZDecision },
         },
       },
       async (req) => program.reschedule(requirePrincipal(req), req.params.id, req.body),
@@ -310,7 +325,7 @@ export function programRoutes(deps: { program: ProgramService }): FastifyPluginA
           summary: 'Withdraw, from any state; the stored endpoint credential is destroyed',
           params: ZParams,
           body: ZWithdrawRequest,
-          response: { 200: ZSubmission },
+          response: { 200: ZDecision },
         },
       },
       async (req) => program.withdraw(requirePrincipal(req), req.params.id, req.body),

@@ -11,6 +11,8 @@ import { isAppError } from '../platform/errors.ts'
 import type { Jobs } from '../platform/jobs/jobs.ts'
 import { bossSchema } from '../platform/runtime.ts'
 import { testRuntime } from '../platform/testing.ts'
+import { TRANSLOG_JOBS } from '../translog/jobs.ts'
+import { createTranslogService, type TranslogService } from '../translog/service.ts'
 import { DeadlineNotice, PROGRAM_JOBS } from './jobs.ts'
 import type { SubmissionState } from './model.ts'
 import { createProgramService, type RegisterInput } from './service.ts'
@@ -18,25 +20,36 @@ import { createProgramService, type RegisterInput } from './service.ts'
 const SECRET = 'sk-lab-secret-0123456789'
 const START = '2026-11-02T00:00:00Z'
 
-async function setup(t: TestContext, opts: { jobs?: Pick<Jobs, 'send'> } = {}) {
+async function setup(
+  t: TestContext,
+  opts: { jobs?: Pick<Jobs, 'send'>; translog?: Pick<TranslogService, 'append'> } = {},
+) {
   const clock = fixedClock(START)
   const rt = await testRuntime(t, { clock })
-  await rt.jobs.register(...PROGRAM_JOBS)
+  await rt.jobs.register(...PROGRAM_JOBS, ...TRANSLOG_JOBS)
   const accounts = createAccountsService({ db: rt.db, clock, settings: rt.settings })
   const notifications = createNotificationsService({ db: rt.db, clock })
+  const translog = createTranslogService({
+    db: rt.db,
+    clock,
+    jobs: rt.jobs,
+    envelopes: rt.envelopes,
+    origin: 'earlywatch.test/log',
+  })
   const program = createProgramService({
     db: rt.db,
     clock,
     jobs: opts.jobs ?? rt.jobs,
     envelopes: rt.envelopes,
     notifications,
+    translog: opts.translog ?? translog,
   })
   const member = (kind: Parameters<typeof seedMember>[1]['kind'], roles: Role[], orgId?: string) =>
     seedMember(accounts, { kind, roles, ...(orgId ? { orgId } : {}) })
   const lab = await member('lab', ['lab_member'])
   const otherLab = await member('lab', ['lab_member'])
   const officer = await member('program', ['program_officer'])
-  return { rt, clock, accounts, notifications, program, member, lab, otherLab, officer }
+  return { rt, clock, accounts, notifications, translog, program, member, lab, otherLab, officer }
 }
 
 function registration(over: Partial<RegisterInput> = {}): RegisterInput {
@@ -334,9 +347,10 @@ test('the change, its event and its jobs commit together: a failing enqueue leav
       throw new Error('queue unavailable')
     },
   }
-  const { rt, program, lab, officer } = await setup(t, { jobs: failing })
+  const { rt, program, translog, lab, officer } = await setup(t, { jobs: failing })
   const s = await program.register(lab.principal, registration())
   await assert.rejects(program.accept(officer.principal, s.id), /queue unavailable/)
+  assert.equal(await translog.size(), 1, 'the failed acceptance left no log entry')
   const after = await program.get(officer.principal, s.id)
   assert.equal(after.state, 'submitted')
   assert.equal(after.acceptedAt, null)
@@ -609,4 +623,76 @@ test('a notice made stale by new dates, or by withdrawal, sends nothing', async 
     { sent: false },
   )
   assert.equal((await notifications.list(lab.principal)).total, 0)
+})
+
+test('every decision is logged in its own transaction; responses and the timeline carry its index', async (t) => {
+  const { program, translog, lab, officer } = await setup(t)
+  const s = await program.register(lab.principal, registration())
+  const accepted = await program.accept(officer.principal, s.id, { reason: 'in scope' })
+  const moved = await program.reschedule(lab.principal, s.id, {
+    partnerReleaseAt: '2027-01-05T00:00:00Z',
+  })
+  const determined = await program.transition(officer.principal, s.id, { to: 'determined' })
+  const withdrawn = await program.withdraw(lab.principal, s.id, { reason: 'changed plans' })
+  const indexes = [s, accepted, moved, determined, withdrawn].map((x) => x.logIndex)
+  assert.deepEqual(indexes, [0, 1, 2, 3, 4])
+
+  const events = await program.events(lab.principal, s.id)
+  assert.deepEqual(
+    events.map((e) => e.logIndex),
+    indexes,
+  )
+  const entries = await Promise.all(indexes.map((i) => translog.entry(i)))
+  assert.deepEqual(
+    entries.map((e) => e.type),
+    [
+      'submission.registered',
+      'submission.accepted',
+      'submission.dates_changed',
+      'submission.transitioned',
+      'submission.withdrawn',
+    ],
+  )
+  const reg = entries[0]!.entry
+  assert.equal(reg.data.modelName, 'Atlas')
+  assert.equal(reg.data.labOrgId, lab.org.id)
+  assert.deepEqual(reg.actor, { orgId: lab.org.id, role: 'lab_member', personId: lab.person.id })
+  assert.deepEqual(Object.keys(reg.commitments ?? {}), ['endpointBaseUrl', 'endpointModelId'])
+  assert.equal(entries[1]!.entry.actor.role, 'program_officer')
+  assert.equal(entries[1]!.entry.data.reason, 'in scope')
+  assert.equal(entries[4]!.entry.data.state, 'withdrawn')
+  for (const e of entries) {
+    const published = Buffer.from(e.body, 'base64').toString('utf8')
+    for (const secret of [SECRET, 'api.lab.example', 'atlas-3'])
+      assert.ok(!published.includes(secret), `${e.type} does not publish ${secret}`)
+  }
+})
+
+test('a failing log append rolls the decision back', async (t) => {
+  let fail = false
+  let real: Pick<TranslogService, 'append'> | undefined
+  const flaky: Pick<TranslogService, 'append'> = {
+    append: async (tx, entry) => {
+      if (fail) throw new Error('log unavailable')
+      return real!.append(tx, entry)
+    },
+  }
+  const { rt, program, translog, lab, officer } = await setup(t, { translog: flaky })
+  real = translog
+  const s = await program.register(lab.principal, registration())
+  fail = true
+  await assert.rejects(program.accept(officer.principal, s.id), /log unavailable/)
+  await assert.rejects(
+    program.register(lab.principal, registration({ modelName: 'Unlogged' })),
+    /log unavailable/,
+  )
+  const after = await program.get(officer.principal, s.id)
+  assert.equal(after.state, 'submitted')
+  assert.equal(after.revision, 1)
+  assert.equal(
+    await count(rt, `SELECT count(*) AS n FROM submission WHERE model_name = 'Unlogged'`),
+    0,
+  )
+  assert.equal(await count(rt, 'SELECT count(*) AS n FROM submission_event'), 1)
+  assert.equal(await translog.size(), 1)
 })

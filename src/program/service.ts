@@ -3,7 +3,7 @@
  * at will; the program accepts and records its progress; deadline notices follow the window.
  * Each change, its timeline event and its deadline jobs commit in one transaction.
  */
-import type { Principal } from '../accounts/model.ts'
+import type { Principal, Role } from '../accounts/model.ts'
 import type { NotificationsService } from '../notifications/service.ts'
 import type { Clock } from '../platform/clock.ts'
 import type { Envelopes } from '../platform/crypto/envelope.ts'
@@ -11,6 +11,8 @@ import type { Db, Queryable, Tx } from '../platform/db/db.ts'
 import { AppError, ErrorCodes, forbidden, invalid, notFound } from '../platform/errors.ts'
 import { newId } from '../platform/ids.ts'
 import type { Jobs } from '../platform/jobs/jobs.ts'
+import type { EntryType, Json } from '../translog/model.ts'
+import type { TranslogService } from '../translog/service.ts'
 import { DeadlineNotice, type DeadlinePayload } from './jobs.ts'
 import {
   assertReschedulable,
@@ -46,7 +48,11 @@ export interface ProgramDeps {
   jobs: Pick<Jobs, 'send'>
   envelopes: Envelopes
   notifications: Pick<NotificationsService, 'notify'>
+  translog: Pick<TranslogService, 'append'>
 }
+
+/** A decision's result: the submission as it now is, and the index of its transparency-log entry. */
+export type DecidedView = SubmissionView & { logIndex: number }
 
 export interface RegisterInput {
   modelName: string
@@ -86,7 +92,7 @@ export interface EndpointAccess {
 
 export interface ProgramService {
   /** A lab member registers a model for their own lab. */
-  register(actor: Principal, input: RegisterInput): Promise<SubmissionView>
+  register(actor: Principal, input: RegisterInput): Promise<DecidedView>
   list(actor: Principal, query: ListQuery): Promise<{ items: SubmissionView[]; total: number }>
   /** 404, never 403, for a submission the actor may not see: its existence is not disclosed. */
   get(actor: Principal, id: string): Promise<SubmissionView>
@@ -96,7 +102,7 @@ export interface ProgramService {
     actor: Principal,
     id: string,
     opts?: { reason?: string | undefined; revision?: number | undefined },
-  ): Promise<SubmissionView>
+  ): Promise<DecidedView>
   transition(
     actor: Principal,
     id: string,
@@ -105,14 +111,14 @@ export interface ProgramService {
       reason?: string | undefined
       revision?: number | undefined
     },
-  ): Promise<SubmissionView>
+  ): Promise<DecidedView>
   /** The lab moves its release dates, earlier or later; the window follows. */
-  reschedule(actor: Principal, id: string, input: RescheduleInput): Promise<SubmissionView>
+  reschedule(actor: Principal, id: string, input: RescheduleInput): Promise<DecidedView>
   /**
    * The lab withdraws, from any state. It takes no revision: withdrawal is unconditional, and
    * a concurrent change elsewhere must not make the lab try again.
    */
-  withdraw(actor: Principal, id: string, input: { reason: string }): Promise<SubmissionView>
+  withdraw(actor: Principal, id: string, input: { reason: string }): Promise<DecidedView>
   /** Decrypts the endpoint credential for the evaluation engine; refuses once it is destroyed. */
   getCredential(id: string): Promise<EndpointAccess>
   /** The deadline job's work: tells the lab and the program, if the notice is still current. */
@@ -132,8 +138,63 @@ function releaseDate(
   return r.value
 }
 
+/** The log entry type of each timeline event kind. */
+const ENTRY_TYPE: Record<EventKind, EntryType> = {
+  registered: 'submission.registered',
+  accepted: 'submission.accepted',
+  transitioned: 'submission.transitioned',
+  rescheduled: 'submission.dates_changed',
+  withdrawn: 'submission.withdrawn',
+}
+
+/**
+ * What the log publishes about a submission in every entry: who registered which model. The
+ * endpoint (URL and model id) is committed to at registration, never published; the credential
+ * never reaches the log in any form.
+ */
+const publicFacts = (
+  s: Pick<Submission, 'id' | 'labOrgId' | 'modelName' | 'modelVersion'> & {
+    labName: string
+  },
+) => ({
+  submissionId: s.id,
+  labOrgId: s.labOrgId,
+  labName: s.labName,
+  modelName: s.modelName,
+  modelVersion: s.modelVersion,
+})
+
+const iso = (d: Date | null) => d?.toISOString() ?? null
+
 export function createProgramService(deps: ProgramDeps): ProgramService {
-  const { db, clock, jobs, envelopes, notifications } = deps
+  const { db, clock, jobs, envelopes, notifications, translog } = deps
+
+  /** Appends the decision's log entry in the decision's own transaction: both commit, or neither. */
+  async function logDecision(
+    tx: Tx,
+    c: {
+      kind: EventKind
+      submission: Parameters<typeof publicFacts>[0]
+      actor: Principal
+      role: Role
+      at: Date
+      data: Record<string, Json>
+      confidential?: Record<string, Json>
+    },
+  ): Promise<number> {
+    const { index } = await translog.append(tx, {
+      type: ENTRY_TYPE[c.kind],
+      subjects: [
+        { kind: 'submission', id: c.submission.id },
+        { kind: 'organisation', id: c.submission.labOrgId },
+      ],
+      actor: { orgId: c.actor.orgId, role: c.role, personId: c.actor.personId },
+      at: c.at.toISOString(),
+      data: { ...publicFacts(c.submission), ...c.data },
+      ...(c.confidential ? { confidential: c.confidential } : {}),
+    })
+    return index
+  }
 
   const view = (s: Submission, now: Date): SubmissionView => ({
     ...s,
@@ -169,12 +230,14 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
     actor: Principal,
     c: {
       kind: EventKind
+      /** The role the actor decided in: it is published with the entry. */
+      role: Role
       set: store.SubmissionChange
       reason: string | null
-      data?: Record<string, unknown>
+      data?: Record<string, Json>
       revision?: number | undefined
     },
-  ): Promise<Submission> {
+  ): Promise<{ next: Submission; logIndex: number }> {
     if (c.revision !== undefined && c.revision !== s.revision) {
       throw new AppError(ErrorCodes.EW_CONFLICT, {
         detail: `Submission ${s.id} is at revision ${s.revision}, not ${c.revision}: it changed since you read it. Reload it and decide again.`,
@@ -184,6 +247,14 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
     const next = await store.update(tx, s.id, s.revision, c.set, now)
     // The row is locked FOR UPDATE, so this only happens if that lock was not taken.
     if (!next) throw new Error(`submission ${s.id} changed under a row lock`)
+    const logIndex = await logDecision(tx, {
+      kind: c.kind,
+      submission: s,
+      actor,
+      role: c.role,
+      at: now,
+      data: { fromState: s.state, state: next.state, reason: c.reason, ...c.data },
+    })
     await store.insertEvent(tx, {
       submissionId: s.id,
       at: now,
@@ -194,8 +265,9 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
       toState: next.state,
       reason: c.reason,
       data: c.data ?? {},
+      logIndex,
     })
-    return next
+    return { next, logIndex }
   }
 
   const windowData = (w: ReviewWindow) => ({
@@ -221,7 +293,7 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
       const id = newId('sub')
       // Encrypted before the transaction: a key service may be remote, and no lock should wait on it.
       const credential = await envelopes.encrypt(input.endpoint.credential, credentialContext(id))
-      const s = await db.transaction(async (tx) => {
+      const { s, logIndex } = await db.transaction(async (tx) => {
         await store.insert(tx, {
           id,
           labOrgId: actor.orgId,
@@ -240,6 +312,29 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
           createdBy: actor.personId,
           createdAt: now,
         })
+        const data = {
+          offeredDays: input.offeredDays,
+          partnerReleaseAt: iso(dates.partnerReleaseAt),
+          publicReleaseAt: iso(dates.publicReleaseAt),
+        }
+        const logIndex = await logDecision(tx, {
+          kind: 'registered',
+          submission: {
+            id,
+            labOrgId: actor.orgId,
+            labName: actor.orgName,
+            modelName: input.modelName,
+            modelVersion: input.modelVersion,
+          },
+          actor,
+          role: 'lab_member',
+          at: now,
+          data: { state: 'submitted', protocol: input.endpoint.protocol, ...data },
+          confidential: {
+            endpointBaseUrl: input.endpoint.baseUrl,
+            endpointModelId: input.endpoint.modelId,
+          },
+        })
         await store.insertEvent(tx, {
           submissionId: id,
           at: now,
@@ -249,15 +344,12 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
           fromState: null,
           toState: 'submitted',
           reason: null,
-          data: {
-            offeredDays: input.offeredDays,
-            partnerReleaseAt: dates.partnerReleaseAt?.toISOString() ?? null,
-            publicReleaseAt: dates.publicReleaseAt?.toISOString() ?? null,
-          },
+          data,
+          logIndex,
         })
-        return store.find(tx, id)
+        return { s: await store.find(tx, id), logIndex }
       })
-      return view(s!, now)
+      return { ...view(s!, now), logIndex }
     },
 
     async list(actor, query) {
@@ -284,8 +376,9 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
         assertTransition(s.state, 'in_review', partyOf(actor, s.labOrgId))
         const now = clock.now()
         const w = computeWindow({ ...s, acceptedAt: now, state: 'in_review' }, now)
-        const next = await change(tx, s, actor, {
+        const { next, logIndex } = await change(tx, s, actor, {
           kind: 'accepted',
+          role: 'program_officer',
           set: { state: 'in_review', acceptedAt: now },
           reason: opts.reason ?? null,
           revision: opts.revision,
@@ -294,21 +387,23 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
           data: { window: windowData(w), ...(w.days === 0 ? { zeroLengthWindow: true } : {}) },
         })
         await scheduleNotices(tx, id, noticesToSchedule([], noticeSchedule(w), now))
-        return view(next, now)
+        return { ...view(next, now), logIndex }
       })
     },
 
     async transition(actor, id, input) {
       return db.transaction(async (tx) => {
         const s = await visible(tx, actor, id, true)
-        assertTransition(s.state, input.to, partyOf(actor, s.labOrgId))
-        const next = await change(tx, s, actor, {
+        const party = partyOf(actor, s.labOrgId)
+        assertTransition(s.state, input.to, party)
+        const { next, logIndex } = await change(tx, s, actor, {
           kind: 'transitioned',
+          role: party === 'lab' ? 'lab_member' : 'program_officer',
           set: { state: input.to },
           reason: input.reason ?? null,
           revision: input.revision,
         })
-        return view(next, clock.now())
+        return { ...view(next, clock.now()), logIndex }
       })
     },
 
@@ -344,19 +439,20 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
         validateReleaseDates(dates, fields, now)
         const before = computeWindow(s, now)
         const after = computeWindow({ ...s, ...dates }, now)
-        const next = await change(tx, s, actor, {
+        const { next, logIndex } = await change(tx, s, actor, {
           kind: 'rescheduled',
+          role: 'lab_member',
           set: dates,
           reason: input.reason ?? null,
           revision: input.revision,
           data: {
             before: {
-              partnerReleaseAt: s.partnerReleaseAt?.toISOString() ?? null,
-              publicReleaseAt: s.publicReleaseAt?.toISOString() ?? null,
+              partnerReleaseAt: iso(s.partnerReleaseAt),
+              publicReleaseAt: iso(s.publicReleaseAt),
             },
             after: {
-              partnerReleaseAt: dates.partnerReleaseAt?.toISOString() ?? null,
-              publicReleaseAt: dates.publicReleaseAt?.toISOString() ?? null,
+              partnerReleaseAt: iso(dates.partnerReleaseAt),
+              publicReleaseAt: iso(dates.publicReleaseAt),
             },
             window: windowData(after),
           },
@@ -369,7 +465,7 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
             noticesToSchedule(noticeSchedule(before), noticeSchedule(after), now),
           )
         }
-        return view(next, now)
+        return { ...view(next, now), logIndex }
       })
     },
 
@@ -378,14 +474,15 @@ export function createProgramService(deps: ProgramDeps): ProgramService {
         const s = await visible(tx, actor, id, true)
         assertTransition(s.state, 'withdrawn', partyOf(actor, s.labOrgId))
         const now = clock.now()
-        const next = await change(tx, s, actor, {
+        const { next, logIndex } = await change(tx, s, actor, {
           kind: 'withdrawn',
+          role: 'lab_member',
           set: { state: 'withdrawn', destroyCredentialAt: now },
           reason: input.reason,
           data: { credentialDestroyed: s.endpoint.hasCredential },
         })
         // Deadline jobs already queued find the submission withdrawn and send nothing.
-        return view(next, now)
+        return { ...view(next, now), logIndex }
       })
     },
 

@@ -249,13 +249,15 @@ export interface NewEvent {
   toState: SubmissionState | null
   reason: string | null
   data: Record<string, unknown>
+  /** The transparency-log entry recording this change. */
+  logIndex: number | null
 }
 
 export async function insertEvent(q: Queryable, e: NewEvent): Promise<void> {
   await q.query(
     `INSERT INTO submission_event (submission_id, at, kind, actor_person_id, actor_org_id,
-       from_state, to_state, reason, data)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+       from_state, to_state, reason, data, log_index)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
     [
       e.submissionId,
       e.at,
@@ -266,6 +268,7 @@ export async function insertEvent(q: Queryable, e: NewEvent): Promise<void> {
       e.toState,
       e.reason,
       JSON.stringify(e.data),
+      e.logIndex,
     ],
   )
 }
@@ -282,13 +285,14 @@ interface EventRow {
   to_state: SubmissionState | null
   reason: string | null
   data: Record<string, unknown>
+  log_index: number | null
 }
 
 /** The timeline, oldest first, with the names of who acted. */
 export async function events(q: Queryable, submissionId: string): Promise<SubmissionEvent[]> {
   const r = await q.query<EventRow>(
     `SELECT e.id, e.at, e.kind, e.actor_person_id, p.name AS actor_name, e.actor_org_id,
-            o.name AS actor_org_name, e.from_state, e.to_state, e.reason, e.data
+            o.name AS actor_org_name, e.from_state, e.to_state, e.reason, e.data, e.log_index
        FROM submission_event e
        LEFT JOIN person p ON p.id = e.actor_person_id
        LEFT JOIN organisation o ON o.id = e.actor_org_id
@@ -313,6 +317,7 @@ export async function events(q: Queryable, submissionId: string): Promise<Submis
     toState: e.to_state,
     reason: e.reason,
     data: e.data,
+    logIndex: e.log_index,
   }))
 }
 

@@ -32,11 +32,7 @@ import {
 } from './model.ts'
 import { generateSignerKey, parseSignerKey, type SignerKey, signNote } from './note.ts'
 import * as store from './store.ts'
-
-/** Entries per tile and per entry bundle (c2sp.org/tlog-tiles). */
-export const TILE_WIDTH = 256
-/** Tree levels per tile level: a tile of level L holds nodes of tree level 8·L. */
-export const TILE_HEIGHT = 8
+import { TILE_HEIGHT, TILE_WIDTH } from './tiles.ts'
 
 export interface TranslogDeps {
   db: Pick<Db, 'query' | 'transaction'>
@@ -97,6 +93,11 @@ export interface Receipt {
   /** The signed checkpoint (C2SP signed note) whose root the proof leads to. */
   checkpoint: string
   size: number
+  /**
+   * The same proof as a c2sp.org/tlog-proof@v1 text, verifiable offline by tlog tools; its
+   * `extra` line carries the entry's canonical bytes.
+   */
+  tlogProof: string
 }
 
 export interface EntryListQuery {
@@ -429,12 +430,22 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
           detail: `Entry ${index} is not in a signed checkpoint yet (the latest covers ${cp.size} entries); one is signed within seconds. Retry then.`,
           headers: { 'retry-after': String(Math.ceil(intervalMs / 1000) + 1) },
         })
+      const proof = await inclusionProof(nodeReader(db), index, cp.size)
+      const tlogProof = [
+        'c2sp.org/tlog-proof@v1',
+        `extra ${entry.body.toString('base64')}`,
+        `index ${index}`,
+        ...proof.map((h) => h.toString('base64')),
+        '',
+        cp.note,
+      ].join('\n')
       return {
         index,
         entry: publish(entry),
-        proof: await proveInclusion(index, cp.size),
+        proof: proof.map(hex),
         checkpoint: cp.note,
         size: cp.size,
+        tlogProof,
       }
     },
 
