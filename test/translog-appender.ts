@@ -36,9 +36,10 @@ while (sent < count) {
   // Batches of 1, 2 or 3, so single appends and batches interleave across the two processes.
   const batch = Math.min(1 + (sent % 3), count - sent)
   const entries = Array.from({ length: batch }, (_, k) => entry(sent + k))
-  await rt.db.transaction((tx) =>
-    batch === 1 ? translog.append(tx, entries[0]!) : translog.appendMany(tx, entries),
-  )
+  await rt.db.transaction(async (tx) => {
+    if (batch === 1) await translog.append(tx, entries[0]!)
+    else await translog.appendMany(tx, entries)
+  })
   sent += batch
 }
 await rt.close()
