@@ -1,12 +1,12 @@
 /** The log service against a real database: sequencing, stored tree, commitments, append-only tables, checkpoints and proofs. */
 import assert from 'node:assert/strict'
 import { type TestContext, test } from 'node:test'
-import { fixedClock } from '../platform/clock.ts'
+import { fixedClock, systemClock } from '../platform/clock.ts'
 import type { Db } from '../platform/db/db.ts'
 import { isAppError } from '../platform/errors.ts'
 import { testBackend, testRuntime } from '../platform/testing.ts'
 import { openCheckpoint } from './checkpoint.ts'
-import { SignCheckpoint, TRANSLOG_JOBS } from './jobs.ts'
+import { registerTranslogJobs, SignCheckpoint, TRANSLOG_JOBS } from './jobs.ts'
 import { leafHash, rootOf, verifyConsistency, verifyInclusion } from './merkle.ts'
 import { canonicalBytes, type NewEntry, opens } from './model.ts'
 import { parseVerifierKey } from './note.ts'
@@ -84,6 +84,18 @@ test('appends one by one and in batches give gap-free indexes and the tree rootO
   assert.deepEqual(body, canonicalBytes(e.entry))
   assert.equal(e.leafHash, leafHash(body).toString('hex'))
   assert.equal(e.entry.data.n, 7)
+
+  // A restarted process (a new service) carries on from the stored nodes, re-hashing nothing.
+  const restarted = createTranslogService({
+    db: rt.db,
+    clock: rt.clock,
+    jobs: rt.jobs,
+    envelopes: rt.envelopes,
+    origin: ORIGIN,
+  })
+  await rt.db.transaction((tx) => restarted.append(tx, entry(35)))
+  const next = await restarted.checkpoint()
+  assert.equal(next.checkpoint?.root, rootOf(await leafHashes(rt.db)).toString('hex'))
 })
 
 test('a rolled-back transaction gives its index back', async (t) => {
@@ -229,4 +241,28 @@ test('proofs beyond the tree, or of entries not yet signed, are refused with a c
   await translog.checkpoint()
   const r = await translog.receipt(1)
   assert.equal(r.size, 2)
+})
+
+test('a worker runs the checkpoint job the appends asked for', async (t) => {
+  const rt = await testRuntime(t)
+  await rt.jobs.register(...TRANSLOG_JOBS)
+  const translog = createTranslogService({
+    db: rt.db,
+    clock: systemClock,
+    jobs: rt.jobs,
+    envelopes: rt.envelopes,
+    origin: ORIGIN,
+    checkpointIntervalMs: 200,
+  })
+  registerTranslogJobs(rt.jobs, translog)
+  await rt.jobs.startWorking({ pollingIntervalSeconds: 0.5 })
+  await rt.db.transaction((tx) => translog.appendMany(tx, [entry(0), entry(1)]))
+  const deadline = Date.now() + 30_000
+  let size = -1
+  while (Date.now() < deadline) {
+    size = (await translog.checkpoints({ limit: 1, offset: 0 })).items[0]?.size ?? -1
+    if (size === 2) break
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  assert.equal(size, 2, 'the job signed a checkpoint of both entries')
 })
