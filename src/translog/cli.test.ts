@@ -9,8 +9,11 @@ import { join, relative } from 'node:path'
 import { type TestContext, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
+import { createHttpApp, createServices } from '../app.ts'
 import type { CliContext } from '../cli-context.ts'
 import { CliError, EXIT, output } from '../platform/cli.ts'
+import type { Db } from '../platform/db/db.ts'
+import { testRuntime } from '../platform/testing.ts'
 import { defaultStateFile, registerTranslogCommands } from './cli.ts'
 
 const TESSERA_KEY = 'example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx'
@@ -143,4 +146,80 @@ test('bad flags are usage errors', async (t) => {
   assert.match(bad.error!.message, /--entry must be a whole number/)
   const url = await cli.run('log', 'verify', '--url', 'ftp://x/log', '--key', TESSERA_KEY)
   assert.match(url.error!.message, /--url must be an http\(s\) URL/)
+})
+
+/** earlywatch itself serving /log/, with entries appended through the translog service. */
+async function liveLog(t: TestContext, count: number) {
+  const rt = await testRuntime(t)
+  const services = await createServices(rt)
+  const app = await createHttpApp(rt, services)
+  t.after(() => app.close())
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+  const append = async (from: number, to: number, label = 'decision') => {
+    await rt.db.transaction((tx) =>
+      services.translog.appendMany(
+        tx,
+        Array.from({ length: to - from }, (_, i) => ({
+          type: 'submission.registered' as const,
+          subjects: [{ kind: 'submission', id: `sub_${from + i}` }],
+          actor: { orgId: 'org_lab', role: 'lab_member' },
+          at: '2026-11-02T00:00:00.000Z',
+          data: { label: `${label} ${from + i}` },
+        })),
+      ),
+    )
+    await services.translog.checkpoint()
+  }
+  await append(0, count)
+  return { rt, base, append, key: await services.translog.verifierKey() }
+}
+
+/** What a superuser could do: switch the append-only triggers off around `sql`. */
+async function bypassTriggers(db: Pick<Db, 'query'>, sql: string, values: unknown[] = []) {
+  const tables = ['translog_entry', 'translog_node', 'translog_checkpoint']
+  for (const tb of tables) await db.query(`ALTER TABLE ${tb} DISABLE TRIGGER USER`)
+  try {
+    await db.query(sql, values)
+  } finally {
+    for (const tb of tables) await db.query(`ALTER TABLE ${tb} ENABLE TRIGGER USER`)
+  }
+}
+
+test('an entry edited directly in the database is reported by log verify', async (t) => {
+  const live = await liveLog(t, 5)
+  const cli = await setup(t)
+  const args = ['log', 'verify', '--url', `${live.base}/log`, '--key', live.key]
+  assert.equal((await cli.run(...args)).error, undefined)
+
+  await bypassTriggers(
+    live.rt.db,
+    `UPDATE translog_entry SET body = convert_to(replace(convert_from(body, 'UTF8'), 'decision 2', 'decision X'), 'UTF8') WHERE idx = 2`,
+  )
+  const r = await cli.run(...args)
+  assert.equal(r.error?.exitCode, EXIT.FAILURE)
+  assert.match(r.printed, /- entry 2 does not match its leaf hash: the log content was changed\n/)
+})
+
+test('dropping the last entries and rewriting them is reported against the checkpoint seen before', async (t) => {
+  const live = await liveLog(t, 6)
+  const cli = await setup(t)
+  const args = ['log', 'verify', '--url', `${live.base}/log`, '--key', live.key]
+  assert.equal((await cli.run(...args)).error, undefined)
+
+  // Entries 4 and 5 go, with every stored node that covers them, and new ones take their place.
+  await bypassTriggers(live.rt.db, 'DELETE FROM translog_entry WHERE idx >= 4')
+  await bypassTriggers(
+    live.rt.db,
+    'DELETE FROM translog_node WHERE (idx + 1) * (2 ^ level)::bigint > 4',
+  )
+  await live.rt.db.query('UPDATE translog_state SET size = 4')
+  await live.append(4, 7, 'rewritten')
+  const r = await cli.run(...args)
+  assert.equal(r.error?.exitCode, EXIT.FAILURE)
+  assert.match(
+    r.printed,
+    /- checkpoint 7 is not consistent with checkpoint 6 seen on .*: the first 6 entries now hash to .*, so history was rewritten/,
+  )
+  assert.match(r.printed, /evidence: both signed checkpoints are in the --json output/)
 })

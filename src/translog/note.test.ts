@@ -242,6 +242,14 @@ describe('malformed notes', () => {
     )
   })
 
+  test('formatting refuses a signature whose key name a parser would split', () => {
+    const sig = { name: 'two words', keyId: 1, signature: new Uint8Array(64) }
+    assert.throws(
+      () => formatNote({ text: 'x\n', signatures: [sig] }),
+      isNoteError(/space or '\+'/),
+    )
+  })
+
   test('signing refuses text that could not be a note', () => {
     const signer = parseSignerKey(generateSignerKey('example.com/s').signerKey)
     assert.throws(() => signNote('no newline', signer), isNoteError(/end with a newline/))

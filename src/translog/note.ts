@@ -197,6 +197,7 @@ export function formatNote(note: Note): string {
   checkNoteText(note.text)
   if (note.signatures.length === 0)
     throw new NoteError('a signed note needs at least one signature')
+  for (const sig of note.signatures) checkKeyName(sig.name, 'signature key name')
   return `${note.text}\n${note.signatures.map(formatSignatureLine).join('')}`
 }
 
