@@ -207,14 +207,12 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
   async function appendMany(tx: Tx, inputs: readonly NewEntry[]): Promise<Appended[]> {
     if (inputs.length === 0) return []
     for (const e of inputs) checkEntry(e)
+    // Everything that does not depend on the index is done before taking the lock, which every
+    // appender in every process waits for.
     const sealed = inputs.map((e) => sealEntry(e, salt))
-    const state = await store.lockState(tx)
-    const first = state.size
-
-    const leaves: store.EntryRow[] = sealed.map(({ entry }, k) => {
+    const prepared = sealed.map(({ entry }) => {
       const body = canonicalBytes(entry)
       return {
-        index: first + k,
         leafHash: leafHash(body),
         body,
         type: entry.type,
@@ -222,6 +220,9 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
         at: new Date(entry.at),
       }
     })
+    const state = await store.lockState(tx)
+    const first = state.size
+    const leaves: store.EntryRow[] = prepared.map((p, k) => ({ index: first + k, ...p }))
     const parents = leaves.flatMap((l) => completedBy(l.index))
     // Children completed before this batch are stored; read them all in one query.
     const made = new Set([
