@@ -179,6 +179,16 @@ test('malformed tiles, bundles and checkpoints give clear problems', async (t) =
       (f) => f.set('checkpoint', Buffer.from('<html>')),
       /is not acceptable: note does not end with a newline/,
     ],
+    [
+      'oversized tile',
+      (f) => f.set('tile/0/000.p/15', new Uint8Array(8193)),
+      /sends more than 8192 bytes, more than any valid resource of its kind/,
+    ],
+    [
+      'oversized checkpoint',
+      (f) => f.set('checkpoint', new Uint8Array(2 << 20)),
+      /checkpoint sends more than 1048576 bytes/,
+    ],
   ]
   for (const [name, change, re] of cases) {
     const files = loadTree(TESSERA_DIR)

@@ -109,7 +109,16 @@ async function run(opts: VerifyLogOptions, result: VerifyLogResult): Promise<voi
   const base = opts.baseUrl.replace(/\/+$/, '')
   const doFetch = opts.fetch ?? fetch
   const now = opts.now ?? (() => new Date())
-  const get = (path: string) => fetchBytes(doFetch, `${base}/${path}`)
+  const get = (path: string) =>
+    fetchBytes(
+      doFetch,
+      `${base}/${path}`,
+      path === 'checkpoint'
+        ? MAX_BYTES.checkpoint
+        : path.startsWith('tile/entries/')
+          ? MAX_BYTES.bundle
+          : MAX_BYTES.tile,
+    )
 
   let key: NoteVerifier
   try {
@@ -229,7 +238,21 @@ async function run(opts: VerifyLogOptions, result: VerifyLogResult): Promise<voi
   }
 }
 
-async function fetchBytes(doFetch: typeof fetch, url: string): Promise<Uint8Array> {
+/**
+ * Upper bounds on what a log may send, so a hostile or broken server cannot exhaust memory:
+ * a note with the most signatures a verifier accepts, a full tile, a full bundle of maximal entries.
+ */
+const MAX_BYTES = {
+  checkpoint: 1 << 20,
+  tile: TILE_WIDTH * HASH_SIZE,
+  bundle: TILE_WIDTH * (2 + 0xffff),
+} as const
+
+async function fetchBytes(
+  doFetch: typeof fetch,
+  url: string,
+  maxBytes: number,
+): Promise<Uint8Array> {
   let res: Response
   try {
     res = await doFetch(url, { signal: AbortSignal.timeout(30_000) })
@@ -239,11 +262,29 @@ async function fetchBytes(doFetch: typeof fetch, url: string): Promise<Uint8Arra
     )
   }
   if (!res.ok) {
+    await res.body?.cancel()
     throw new Stop(
-      `GET ${url} answered HTTP ${res.status}: the log does not serve a resource the checkpoint requires`,
+      `GET ${url} answered HTTP ${res.status}: the log does not serve what its checkpoint says it holds`,
     )
   }
-  return new Uint8Array(await res.arrayBuffer())
+  const chunks: Uint8Array[] = []
+  let total = 0
+  try {
+    for await (const chunk of res.body ?? []) {
+      total += chunk.length
+      if (total > maxBytes) {
+        // Leaving the loop cancels the stream, so the rest is never downloaded.
+        throw new Stop(
+          `${url} sends more than ${maxBytes} bytes, more than any valid resource of its kind: the log is malformed or hostile`,
+        )
+      }
+      chunks.push(chunk)
+    }
+  } catch (err) {
+    if (err instanceof Stop) throw err
+    throw new Stop(`reading ${url} failed: ${(err as Error).message}; try again`)
+  }
+  return new Uint8Array(Buffer.concat(chunks))
 }
 
 /** (index, width) of the level-0 tile or entry bundle holding `index` in a tree of `size`. */
