@@ -179,6 +179,11 @@ test('checkpoints: signed with the published key, only when the tree grew, and a
     origin: ORIGIN,
   })
   assert.equal(await again.verifierKey(), vkey.verifierKey)
+
+  // Entries whose checkpoint job never ran are signed when a process starts.
+  await rt.db.transaction((tx) => translog.append(tx, entry(3)))
+  await again.init()
+  assert.equal((await again.latestCheckpoint()).size, 4)
 })
 
 test('appends request one checkpoint job until it runs', async (t) => {

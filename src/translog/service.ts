@@ -123,7 +123,10 @@ export interface TranslogService {
   append(tx: Tx, entry: NewEntry): Promise<Appended>
   /** Appends a batch in order under one lock, with one round trip per table. */
   appendMany(tx: Tx, entries: readonly NewEntry[]): Promise<Appended[]>
-  /** Generates the signing key on first start and signs the first checkpoint if there is none. */
+  /**
+   * At start-up: generates the signing key on first start, and signs a checkpoint if the tree
+   * grew since the last one (the first start, or entries whose checkpoint job was lost).
+   */
   init(): Promise<void>
   /** The checkpoint job's work: signs a checkpoint if the tree grew since the last one. */
   checkpoint(): Promise<{ signed: boolean; checkpoint: Checkpoint | null }>
@@ -349,8 +352,7 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
     appendMany,
 
     async init() {
-      await loadSigner()
-      if (!(await store.latestCheckpoint(db))) await checkpoint()
+      await checkpoint()
     },
 
     checkpoint,
