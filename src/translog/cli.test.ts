@@ -126,6 +126,17 @@ test('log verify --json without --key fetches the key, warns, and proves chosen 
   assert.match(cli.warnings[0]!, /trusting the verifier key served by the log itself/)
 })
 
+test('log verify --quick proves the chosen entries without reading the rest', async (t) => {
+  const cli = await setup(t)
+  const r = await cli.run('log', 'verify', '--key', TESSERA_KEY, '--quick', '--entry', '6')
+  assert.equal(r.error, undefined)
+  assert.match(
+    r.printed,
+    /entries: 1 chosen with --entry match their leaf hashes; the others were not read/,
+  )
+  assert.match(r.printed, /entry 6 is included \(leaf hash .+\): seven/)
+})
+
 test('a tampered entry fails with exit code 1 and names the entry', async (t) => {
   const cli = await setup(t)
   const bundle = Buffer.from(cli.files.get('tile/entries/000.p/15')!)

@@ -32,9 +32,14 @@ function loadTree(dir: string): Map<string, Uint8Array> {
 }
 
 /** A static tlog-tiles server on 127.0.0.1 serving `files` under /log/; tests swap files between runs. */
-async function serveLog(t: { after(fn: () => unknown): void }, files: Map<string, Uint8Array>) {
+async function serveLog(
+  t: { after(fn: () => unknown): void },
+  files: Map<string, Uint8Array>,
+  requested: string[] = [],
+) {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+    requested.push(path.slice('/log/'.length))
     const body = path.startsWith('/log/') ? files.get(path.slice('/log/'.length)) : undefined
     if (!body) {
       res.writeHead(404).end('not found')
@@ -373,5 +378,71 @@ test('a different key for a log seen before is refused (trust on first use)', as
   assert.match(
     r.problems[0]!,
     /^the verifier key .* is not the key .* that verified checkpoint 2 seen on .*start a new --state file$/,
+  )
+})
+
+test('a quick check reads only the tiles a light client needs, and still proves chosen entries', async (t) => {
+  const key = generateSignerKey('log.example/quick')
+  const signer = parseSignerKey(key.signerKey)
+  const files = buildLog(
+    Array.from({ length: 600 }, (_, i) => `entry ${i}`),
+    signer,
+  )
+  const requested: string[] = []
+  const baseUrl = await serveLog(t, files, requested)
+  const stateFile = await tempState(t)
+  const r = await verifyLog({
+    baseUrl,
+    verifierKey: key.verifierKey,
+    stateFile,
+    full: false,
+    entries: [300],
+  })
+  assert.deepEqual(r.problems, [])
+  assert.equal(r.entriesChecked, 1)
+  assert.deepEqual(
+    r.included.map((e) => e.data),
+    ['entry 300'],
+  )
+  assert.deepEqual(requested.sort(), [
+    'checkpoint',
+    'tile/0/001',
+    'tile/0/002.p/88',
+    'tile/1/000.p/2',
+    'tile/entries/001',
+  ])
+
+  // 1. A changed chosen entry is caught; entries nobody asked about are not read at all.
+  const bundle = Buffer.from(files.get('tile/entries/001')!)
+  bundle.write('ENTRY 300', bundle.indexOf('entry 300'))
+  files.set('tile/entries/001', bundle)
+  const changed = await verifyLog({
+    baseUrl,
+    verifierKey: key.verifierKey,
+    full: false,
+    entries: [300],
+  })
+  assert.deepEqual(changed.problems, [
+    'entry 300 does not match its leaf hash: the log content was changed',
+  ])
+
+  // 2. A wrong upper tile changes the root a light client computes.
+  const level1 = Buffer.from(files.get('tile/1/000.p/2')!)
+  level1[0] = level1[0]! ^ 1
+  files.set('tile/1/000.p/2', level1)
+  const wrongTile = await verifyLog({ baseUrl, verifierKey: key.verifierKey, full: false })
+  assert.match(wrongTile.problems[0]!, /differs from checkpoint 600's signed root/)
+
+  // 3. A rewrite is caught from tiles alone, against the checkpoint the state file holds.
+  const rewritten = buildLog(
+    Array.from({ length: 700 }, (_, i) => (i === 10 ? 'edited' : `entry ${i}`)),
+    signer,
+  )
+  files.clear()
+  for (const [k, v] of rewritten) files.set(k, v)
+  const rewrite = await verifyLog({ baseUrl, verifierKey: key.verifierKey, stateFile, full: false })
+  assert.match(
+    rewrite.problems[0]!,
+    /^checkpoint 700 is not consistent with checkpoint 600 seen on .*: the first 600 entries now hash to/,
   )
 })
