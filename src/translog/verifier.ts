@@ -2,6 +2,7 @@
  * An independent tlog-tiles verifier: from a log's public endpoints alone it checks the
  * checkpoint signature, consistency with the last checkpoint it saw, the root recomputed
  * from the tiles, every entry against its leaf hash, and optionally inclusion of entries.
+ * A quick mode reads only the tiles a light client needs (signature, consistency, chosen entries).
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -177,7 +178,7 @@ async function run(opts: VerifyLogOptions, result: VerifyLogResult): Promise<voi
       )
     }
     if (cp.size < previous.size) {
-      result.evidence = { previous: previous.checkpoint, current: text(signed) }
+      // No evidence here: an old checkpoint replayed (a stale cache) is not by itself proof of a rewrite.
       throw new Stop(
         `checkpoint ${cp.size} is not consistent with checkpoint ${previous.size} seen on ${previous.seenAt}: the log shrank, so history was rewritten (or an old checkpoint is being replayed)`,
       )
