@@ -9,6 +9,7 @@ import { describeError, EXIT, exitCodeFor, output, table } from './platform/cli.
 import { createLogger } from './platform/log.ts'
 import { openRuntime, type Runtime } from './platform/runtime.ts'
 import { registerProgramCommands } from './program/cli.ts'
+import { registerTranslogCommands } from './translog/cli.ts'
 
 const program = new Command('earlywatch')
   .description(
@@ -185,6 +186,7 @@ jobs
 
 registerAccountsCommands(program, ctx)
 registerProgramCommands(program, ctx)
+registerTranslogCommands(program, ctx)
 
 function installShutdown(rt: Runtime, closeHttp: () => Promise<void>, settings: Settings) {
   let stopping = false
