@@ -57,6 +57,26 @@ export const ZCheckpoint = z.object({
   createdAt: z.date(),
 })
 
+const ZCounts = z.record(z.enum(ENTRY_TYPES), z.number().int())
+
+const ZReport = z.object({
+  size: z.number().int().describe('Entries counted: those the checkpoint covers'),
+  period: z.enum(['day', 'week']).describe('UTC days while the log is young, ISO weeks after'),
+  totals: ZCounts,
+  determinationsByOutcome: z.array(z.object({ outcome: z.string(), count: z.number().int() })),
+  refusalsByReason: z.array(z.object({ reasonCategory: z.string(), count: z.number().int() })),
+  series: z
+    .array(
+      z.object({
+        start: z.string().describe('First day of the period, YYYY-MM-DD'),
+        counts: ZCounts,
+      }),
+    )
+    .describe('Contiguous periods from the first entry to the checkpoint, zeros included'),
+  checkpoint: ZCheckpoint,
+  verifierKey: z.string().describe('The note verifier key that signs checkpoints'),
+})
+
 const ZEntriesQuery = z
   .object({
     type: z.enum(ENTRY_TYPES).optional(),
@@ -305,6 +325,21 @@ export function translogRoutes(deps: { translog: TranslogService }): FastifyPlug
         },
       },
       async (req) => translog.consistencyProof(req.query.from, req.query.to),
+    )
+
+    app.get(
+      '/api/log/report',
+      {
+        config: PUBLIC,
+        schema: {
+          tags,
+          summary:
+            'Public figures of the entries the latest checkpoint covers: totals, over time, by outcome and reason',
+          response: { 200: ZReport },
+        },
+      },
+      async (_req, reply) =>
+        reply.header('cache-control', CHECKPOINT).send(await translog.report()),
     )
 
     app.get(

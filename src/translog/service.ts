@@ -103,6 +103,23 @@ export interface Receipt {
   tlogProof: string
 }
 
+/** Figures computed from the entries a signed checkpoint covers, for the public report. */
+export interface Report {
+  /** Entries counted: exactly those of `checkpoint`, so anyone can recount them from the log. */
+  size: number
+  /** Series periods: UTC days while the log is young (at most 62 days), ISO weeks after. */
+  period: 'day' | 'week'
+  totals: Record<EntryType, number>
+  /** Determinations by their `outcome`; `unspecified` when an entry carries none. */
+  determinationsByOutcome: Array<{ outcome: string; count: number }>
+  /** Partner refusals by their `reasonCategory`; `unspecified` when an entry carries none. */
+  refusalsByReason: Array<{ reasonCategory: string; count: number }>
+  /** One point per period, contiguous from the first entry's to the checkpoint's, zeros included. */
+  series: Array<{ start: string; counts: Record<EntryType, number> }>
+  checkpoint: Checkpoint
+  verifierKey: string
+}
+
 export interface EntryListQuery {
   type?: EntryType | undefined
   subjectId?: string | undefined
@@ -151,6 +168,8 @@ export interface TranslogService {
   hashTile(level: number, index: number, width: number): Promise<Buffer[] | null>
   /** The entries of a tlog-tiles entry bundle, or null if the log does not have that many yet. */
   entryBundle(index: number, width: number): Promise<Buffer[] | null>
+  /** Counts by type, over time and by outcome or reason, of the entries the latest checkpoint covers. */
+  report(): Promise<Report>
   /** The commitment salts of an entry, for proving a confidential value to an auditor. Private. */
   salts(index: number): Promise<Record<string, string> | null>
 }
@@ -199,6 +218,7 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
   const staleMs = Math.max(10 * intervalMs, 60_000)
   const salt = deps.salt ?? (() => randomBytes(SALT_BYTES))
   let signer: SignerKey | undefined
+  let reportCache: { checkpointId: number; report: Report } | undefined
 
   async function loadSigner(): Promise<SignerKey> {
     if (signer) return signer
@@ -492,6 +512,77 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
       return rows.length === width ? rows.map((r) => r.body) : null
     },
 
+    async report() {
+      const cp = await latest()
+      // Entries below a checkpoint's size never change, so its figures never do either.
+      if (reportCache?.checkpointId !== cp.id) {
+        const { period, rows } = await store.reportCounts(db, cp.size, cp.createdAt)
+        reportCache = {
+          checkpointId: cp.id,
+          report: buildReport(period, rows, toCheckpoint(cp), (await loadSigner()).verifierKey),
+        }
+      }
+      return reportCache.report
+    },
+
     salts: (index) => store.secret(db, index),
+  }
+}
+
+const zeroCounts = (): Record<EntryType, number> =>
+  Object.fromEntries(ENTRY_TYPES.map((t) => [t, 0])) as Record<EntryType, number>
+
+const DAY_MS = 86_400_000
+
+/** The UTC day, or the Monday of the ISO week, that `at` falls in, as `YYYY-MM-DD`. */
+function periodStart(at: Date, period: 'day' | 'week'): string {
+  const day = Math.floor(at.getTime() / DAY_MS) * DAY_MS
+  // 1970-01-01 was a Thursday: days since the epoch + 3, mod 7, counts days since Monday.
+  const sinceMonday = period === 'week' ? (((day / DAY_MS + 3) % 7) + 7) % 7 : 0
+  return new Date(day - sinceMonday * DAY_MS).toISOString().slice(0, 10)
+}
+
+function buildReport(
+  period: 'day' | 'week',
+  rows: store.ReportCountRow[],
+  checkpoint: Checkpoint,
+  verifierKey: string,
+): Report {
+  const totals = zeroCounts()
+  const outcomes = new Map<string, number>()
+  const reasons = new Map<string, number>()
+  const byBucket = new Map<string, Record<EntryType, number>>()
+  const add = (m: Map<string, number>, k: string | null, n: number) =>
+    m.set(k ?? 'unspecified', (m.get(k ?? 'unspecified') ?? 0) + n)
+  for (const r of rows) {
+    totals[r.type] += r.count
+    if (r.type === 'determination.made') add(outcomes, r.detail, r.count)
+    if (r.type === 'partner.refused') add(reasons, r.detail, r.count)
+    const counts = byBucket.get(r.bucket) ?? zeroCounts()
+    counts[r.type] += r.count
+    byBucket.set(r.bucket, counts)
+  }
+  const series: Report['series'] = []
+  const first = rows[0]?.bucket
+  if (first) {
+    const step = (period === 'week' ? 7 : 1) * DAY_MS
+    const starts = [...byBucket.keys(), periodStart(checkpoint.createdAt, period)].sort()
+    const last = Date.parse(starts[starts.length - 1]!)
+    for (let t = Date.parse(first); t <= last; t += step) {
+      const start = new Date(t).toISOString().slice(0, 10)
+      series.push({ start, counts: byBucket.get(start) ?? zeroCounts() })
+    }
+  }
+  const sorted = (m: Map<string, number>) =>
+    [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+  return {
+    size: checkpoint.size,
+    period,
+    totals,
+    determinationsByOutcome: sorted(outcomes).map(([outcome, count]) => ({ outcome, count })),
+    refusalsByReason: sorted(reasons).map(([reasonCategory, count]) => ({ reasonCategory, count })),
+    series,
+    checkpoint,
+    verifierKey,
   }
 }

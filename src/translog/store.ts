@@ -312,3 +312,58 @@ export async function insertKeyIfAbsent(q: Queryable, k: KeyRow): Promise<void> 
     [k.name, JSON.stringify(k.signer), k.verifierKey],
   )
 }
+
+/**
+ * The entry data field that splits a type's counts in the public report: a determination by its
+ * outcome, a partner refusal by its reason category. Services appending these types put the
+ * value under these names in the entry's public `data`.
+ */
+export const REPORT_BREAKDOWNS = {
+  'determination.made': 'outcome',
+  'partner.refused': 'reasonCategory',
+} as const satisfies Partial<Record<EntryType, string>>
+
+export interface ReportCountRow {
+  /** First day of the period (UTC), `YYYY-MM-DD`; a week starts on Monday (ISO 8601). */
+  bucket: string
+  type: EntryType
+  /** The breakdown field's value, for the types in REPORT_BREAKDOWNS; null otherwise or when absent. */
+  detail: string | null
+  count: number
+}
+
+/**
+ * Counts of the first `size` entries (those a signed checkpoint covers) by period, type and
+ * breakdown value, in one grouped scan. Periods are UTC days while the log spans at most 62 days
+ * up to `until`, ISO weeks after that. Only entries of a broken-down type have their body parsed.
+ */
+export async function reportCounts(
+  q: Queryable,
+  size: number,
+  until: Date,
+): Promise<{ period: 'day' | 'week'; rows: ReportCountRow[] }> {
+  const r = await q.query<ReportCountRow & { period: 'day' | 'week' }>(
+    `WITH signed AS (
+       SELECT type, at, body FROM translog_entry WHERE idx < $1
+     ), span AS (
+       SELECT CASE WHEN min(at) IS NULL OR $2::timestamptz - min(at) <= interval '62 days'
+                   THEN 'day' ELSE 'week' END AS unit
+         FROM signed
+     )
+     SELECT span.unit AS period,
+            to_char(date_trunc(span.unit, s.at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS bucket,
+            s.type,
+            CASE WHEN $3::jsonb ? s.type
+                 THEN convert_from(s.body, 'UTF8')::jsonb -> 'data' ->> ($3::jsonb ->> s.type)
+            END AS detail,
+            count(*)::int AS count
+       FROM signed s CROSS JOIN span
+      GROUP BY span.unit, bucket, s.type, detail
+      ORDER BY bucket, s.type`,
+    [size, until, JSON.stringify(REPORT_BREAKDOWNS)],
+  )
+  return {
+    period: r.rows[0]?.period ?? 'day',
+    rows: r.rows.map(({ bucket, type, detail, count }) => ({ bucket, type, detail, count })),
+  }
+}
