@@ -35,6 +35,8 @@ export default defineConfig({
   server: {
     proxy: {
       '/api': apiTarget,
+      // The tlog-tiles paths, but not the /log-explorer page.
+      '^/log/': apiTarget,
       '/readyz': apiTarget,
     },
   },

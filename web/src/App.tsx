@@ -1,4 +1,7 @@
-/** Routes: who is signed in decides between the sign-in page and the application. */
+/**
+ * Routes: the public pages (transparency report, log explorer) show to everyone; elsewhere, who
+ * is signed in decides between the sign-in page and the application.
+ */
 import { Button } from '@trussworks/react-uswds'
 import { SignInPage } from './accounts/SignInPage.tsx'
 import { hasRole, type Session, useSession } from './accounts/session.ts'
@@ -13,6 +16,9 @@ import { Link, matchPath, useLocation } from './platform/router.tsx'
 import { DetailPage } from './program/DetailPage.tsx'
 import { OverviewPage } from './program/OverviewPage.tsx'
 import { RegisterPage } from './program/RegisterPage.tsx'
+import { EntryPage } from './translog/EntryPage.tsx'
+import { LogExplorerPage } from './translog/LogExplorerPage.tsx'
+import { TransparencyPage } from './translog/TransparencyPage.tsx'
 
 export function App() {
   const session = useSession()
@@ -40,14 +46,27 @@ export function App() {
   return (
     <Layout session={session.data}>
       <ErrorBoundary resetKey={pathname}>
-        {session.data.signedIn ? (
-          <SignedInRoutes session={session.data} />
-        ) : (
-          <SignInPage session={session.data} />
-        )}
+        {publicPage(pathname) ??
+          (session.data.signedIn ? (
+            <SignedInRoutes session={session.data} />
+          ) : (
+            <SignInPage session={session.data} />
+          ))}
       </ErrorBoundary>
     </Layout>
   )
+}
+
+/** Pages anyone may read, signed in or not: the log is public so that anyone can check it. */
+function publicPage(pathname: string) {
+  if (pathname === '/transparency') return <TransparencyPage />
+  if (pathname === '/log-explorer') return <LogExplorerPage />
+  const entry = matchPath('/log-explorer/:index', pathname)
+  if (entry && /^(0|[1-9][0-9]{0,15})$/.test(entry.index!)) {
+    const index = Number(entry.index)
+    return <EntryPage key={index} index={index} />
+  }
+  return null
 }
 
 function SignedInRoutes({ session }: { session: Session }) {

@@ -12,6 +12,7 @@ import {
 import { type ChangeEvent, type FormEvent, useState } from 'react'
 import { Page } from '../platform/Page.tsx'
 import { ProblemAlert } from '../platform/ProblemAlert.tsx'
+import { Link } from '../platform/router.tsx'
 import {
   type DemoPersona,
   type Session,
@@ -31,6 +32,17 @@ export function SignInPage({ session }: { session: Session }) {
           <LinkProblem />
           {session.oidc ? <OidcSignIn /> : null}
           <PasswordForm />
+          <p className="ew-public-note">
+            No account is needed to see what the program decided: the{' '}
+            <Link to="/transparency" className="usa-link">
+              transparency report
+            </Link>{' '}
+            and the{' '}
+            <Link to="/log-explorer" className="usa-link">
+              public log
+            </Link>{' '}
+            are open to everyone.
+          </p>
         </Page>
       </div>
       {session.demo ? (

@@ -12,7 +12,7 @@ export function Layout({ session, children }: { session: Session; children: Reac
       <a className="usa-skipnav" href="#main-content">
         Skip to main content
       </a>
-      {session.signedIn ? <SignedInHeader session={session} /> : <PlainHeader />}
+      {session.signedIn ? <SignedInHeader session={session} /> : <PublicHeader />}
       <main id="main-content" className="ew-main" tabIndex={-1}>
         <div className="grid-container ew-container">{children}</div>
       </main>
@@ -40,13 +40,64 @@ function Brand() {
   )
 }
 
-function PlainHeader() {
+/** The public pages, linked for everyone: the log exists so that anyone can check it. */
+const isTransparency = (pathname: string) =>
+  pathname === '/transparency' || pathname.startsWith('/log-explorer')
+
+function navLinkFor(close: () => void) {
+  return (to: string, label: ReactNode, active: boolean) => (
+    <Link
+      key={to}
+      to={to}
+      onClick={close}
+      className={`usa-nav-link${active ? ' usa-current' : ''}`}
+      aria-current={active ? 'page' : undefined}
+    >
+      {label}
+    </Link>
+  )
+}
+
+/** For visitors who are not signed in: the public pages, and the way to sign in. */
+function PublicHeader() {
+  const [menuOpen, setMenuOpen] = useState(false)
+  const { pathname } = useLocation()
+  const close = () => setMenuOpen(false)
+  const navLink = navLinkFor(close)
+  const onPublicPage = isTransparency(pathname)
+
   return (
-    <Header extended className="ew-header ew-header--plain">
-      <div className="usa-navbar">
-        <Brand />
-      </div>
-    </Header>
+    <>
+      <div className={`usa-overlay${menuOpen ? ' is-visible' : ''}`} />
+      <Header extended className="ew-header ew-header--plain">
+        <div className="usa-navbar">
+          <Brand />
+          <NavMenuButton onClick={() => setMenuOpen((o) => !o)} label="Menu" />
+        </div>
+        <ExtendedNav
+          aria-label="Primary navigation"
+          primaryItems={[
+            navLink('/transparency', <span>Transparency</span>, pathname === '/transparency'),
+            navLink(
+              '/log-explorer',
+              <span>Log explorer</span>,
+              pathname.startsWith('/log-explorer'),
+            ),
+          ]}
+          secondaryItems={
+            onPublicPage
+              ? [
+                  <Link key="signin" to="/" onClick={close} className="ew-header-link">
+                    Sign in
+                  </Link>,
+                ]
+              : []
+          }
+          mobileExpanded={menuOpen}
+          onToggleMobileNav={() => setMenuOpen((o) => !o)}
+        />
+      </Header>
+    </>
   )
 }
 
@@ -58,17 +109,7 @@ function SignedInHeader({ session }: { session: Session }) {
   const unread = notifications.data?.unread ?? 0
   const close = () => setMenuOpen(false)
 
-  const navLink = (to: string, label: ReactNode, active: boolean) => (
-    <Link
-      key={to}
-      to={to}
-      onClick={close}
-      className={`usa-nav-link${active ? ' usa-current' : ''}`}
-      aria-current={active ? 'page' : undefined}
-    >
-      {label}
-    </Link>
-  )
+  const navLink = navLinkFor(close)
 
   const primaryItems = [
     navLink(
@@ -89,6 +130,7 @@ function SignedInHeader({ session }: { session: Session }) {
       </span>,
       pathname === '/notifications',
     ),
+    navLink('/transparency', <span>Transparency</span>, isTransparency(pathname)),
     // Administrators of the organisation acted for only; the server checks the role anyway.
     hasRole(session, 'admin')
       ? navLink('/admin', <span>Administration</span>, pathname === '/admin')
