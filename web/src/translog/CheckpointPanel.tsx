@@ -16,20 +16,14 @@ export function CheckpointPanel({
         Current checkpoint
       </h2>
       <dl className="ew-facts">
-        <div>
-          <dt>Entries covered</dt>
-          <dd>{checkpoint.size.toLocaleString()}</dd>
-        </div>
-        <div>
-          <dt>Signed</dt>
-          <dd>{formatDateTime(checkpoint.createdAt)}</dd>
-        </div>
-        <div className="ew-facts__wide">
-          <dt>Root hash</dt>
-          <dd>
-            <code className="ew-hash">{checkpoint.root}</code>
-          </dd>
-        </div>
+        <dt>Entries covered</dt>
+        <dd>{checkpoint.size.toLocaleString()}</dd>
+        <dt>Signed</dt>
+        <dd>{formatDateTime(checkpoint.createdAt)}</dd>
+        <dt>Root hash</dt>
+        <dd>
+          <code className="ew-hash">{checkpoint.root}</code>
+        </dd>
       </dl>
       <div className="grid-row grid-gap-4">
         <div className="desktop:grid-col-6">

@@ -175,7 +175,10 @@ function Activity({ report }: { report: Report }) {
                     cursor={{ fill: '#f0f0f0' }}
                     labelFormatter={(start) => periodName(String(start), report.period)}
                   />
-                  <Legend wrapperStyle={{ fontSize: 14 }} />
+                  <Legend
+                    wrapperStyle={{ fontSize: 14 }}
+                    formatter={(name) => <span className="ew-legend-text">{name}</span>}
+                  />
                   {types.map((t) => (
                     <Bar
                       key={t}
