@@ -185,11 +185,13 @@ function nodeReader(q: Queryable): NodeReader {
 }
 
 /**
- * Reads every node a root and a proof need in one query, then serves them from memory: a proof
- * with its root costs one round trip instead of two.
+ * Reads every node a proof and its roots need in one query, then serves them from memory. Null
+ * when one is missing: a node exists once its last leaf is committed, so a complete read also
+ * proves that every size asked about is within the tree, without reading the tree's size.
  */
-async function preloaded(q: Queryable, ids: readonly NodeId[]): Promise<NodeReader> {
+async function preloaded(q: Queryable, ids: readonly NodeId[]): Promise<NodeReader | null> {
   const found = await store.nodes(q, ids)
+  if (ids.some((id) => !found.has(store.nodeKey(id.level, id.index)))) return null
   return { get: async (wanted) => pick(found, wanted) }
 }
 
@@ -203,6 +205,11 @@ function pick(found: Map<string, Buffer>, ids: readonly NodeId[]): Buffer[] {
     return h
   })
 }
+
+const damaged = (size: number) =>
+  new Error(
+    `Nodes of the tree of size ${size} are missing from translog_node although the log is that large; the stored tree is damaged.`,
+  )
 
 function checkEntry(e: NewEntry): void {
   if (!(ENTRY_TYPES as readonly string[]).includes(e.type))
@@ -376,16 +383,27 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
     return r
   }
 
+  /** Proof, root and leaf hash in one read; null if `size` (or the entry) is beyond the tree. */
   async function proveInclusion(index: number, size: number) {
+    const leaf = { level: 0, index }
     const reader = await preloaded(db, [
+      leaf,
       ...nodesForRoot(size),
       ...nodesForInclusion(index, size).ids,
     ])
+    if (!reader) return null
     return {
+      leafHash: (await reader.get([leaf]))[0]!,
       root: await rootAt(reader, size),
       proof: await inclusionProof(reader, index, size),
     }
   }
+
+  const notYetSigned = (index: number, signed: number, treeSize: number) =>
+    new AppError(ErrorCodes.EW_CONFLICT, {
+      detail: `Entry ${index} is not in a signed checkpoint yet (the latest covers ${signed} entries); one is signed within seconds. Retry then${treeSize > signed ? `, or give size= up to ${treeSize}` : ''}.`,
+      headers: { 'retry-after': String(Math.ceil(intervalMs / 1000) + 1) },
+    })
 
   return {
     append: async (tx, entry) => (await appendMany(tx, [entry]))[0]!,
@@ -416,44 +434,41 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
     },
 
     async inclusionProof(q) {
-      let entry: store.EntryRow | null
+      let index: number
       if (q.leafHash !== undefined) {
-        entry = await store.entryByLeafHash(db, Buffer.from(q.leafHash, 'hex'))
+        const entry = await store.entryByLeafHash(db, Buffer.from(q.leafHash, 'hex'))
         if (!entry) throw notFound('log entry with leaf hash', q.leafHash)
+        index = entry.index
       } else if (q.index !== undefined) {
-        entry = await entryAt(q.index)
+        index = q.index
       } else {
         throw invalid('index', 'give index or hash: the entry to prove')
       }
-      const treeSize = await store.size(db)
-      let size = q.size
-      if (size === undefined) {
-        size = (await latest()).size
-        if (entry.index >= size)
-          throw new AppError(ErrorCodes.EW_CONFLICT, {
-            detail: `Entry ${entry.index} is not in a signed checkpoint yet (the latest covers ${size} entries); one is signed within seconds. Retry, or give size= up to ${treeSize}.`,
-            headers: { 'retry-after': String(Math.ceil(intervalMs / 1000) + 1) },
-          })
+      const size = q.size ?? (await latest()).size
+      // Only on the unhappy path is the tree's size read, to say precisely what is wrong.
+      const proved = index < size ? await proveInclusion(index, size) : null
+      if (!proved) {
+        const treeSize = await store.size(db)
+        if (index >= treeSize) throw notFound('log entry', String(index))
+        if (q.size === undefined) throw notYetSigned(index, size, treeSize)
+        withinTree('size', size, treeSize)
+        if (index >= size)
+          throw invalid(
+            'size',
+            `entry ${index} is not in a tree of size ${size}; give a larger size.`,
+          )
+        throw damaged(size)
       }
-      withinTree('size', size, treeSize)
-      if (entry.index >= size)
-        throw invalid(
-          'size',
-          `entry ${entry.index} is not in a tree of size ${size}; give a larger size.`,
-        )
-      const { root, proof } = await proveInclusion(entry.index, size)
       return {
-        index: entry.index,
+        index,
         size,
-        leafHash: hex(entry.leafHash),
-        root: hex(root),
-        proof: proof.map(hex),
+        leafHash: hex(proved.leafHash),
+        root: hex(proved.root),
+        proof: proved.proof.map(hex),
       }
     },
 
     async consistencyProof(from, to) {
-      const treeSize = await store.size(db)
-      withinTree('to', to, treeSize)
       if (from > to)
         throw invalid('from', `${from} is larger than to (${to}); a log never shrinks.`)
       const reader = await preloaded(db, [
@@ -461,6 +476,10 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
         ...nodesForRoot(to),
         ...nodesForConsistency(from, to).ids,
       ])
+      if (!reader) {
+        withinTree('to', to, await store.size(db))
+        throw damaged(to)
+      }
       return {
         from,
         to,
@@ -478,7 +497,9 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
           detail: `Entry ${index} is not in a signed checkpoint yet (the latest covers ${cp.size} entries); one is signed within seconds. Retry then.`,
           headers: { 'retry-after': String(Math.ceil(intervalMs / 1000) + 1) },
         })
-      const { proof } = await proveInclusion(index, cp.size)
+      const proved = await proveInclusion(index, cp.size)
+      if (!proved) throw damaged(cp.size)
+      const { proof } = proved
       const tlogProof = [
         'c2sp.org/tlog-proof@v1',
         `extra ${entry.body.toString('base64')}`,
