@@ -16,6 +16,7 @@ import {
   fetchCheckpointNote,
   fetchInclusionProof,
   type LogEntry,
+  useEntries,
   useEntry,
 } from './api.ts'
 import { describeActor } from './LogExplorerPage.tsx'
@@ -50,6 +51,8 @@ function EntryView({ entry }: { entry: LogEntry }) {
   const e = entry.entry
   const canonical = new TextDecoder().decode(fromBase64(entry.body))
   const commitments = Object.entries(e.commitments ?? {})
+  // The count of all entries, for whether a next one exists: one cheap page of one.
+  const logSize = useEntries({ limit: 1, offset: 0 }).data?.total ?? 0
   return (
     <>
       <VerifyPanel entry={entry} />
@@ -120,9 +123,11 @@ function EntryView({ entry }: { entry: LogEntry }) {
         ) : (
           <span />
         )}
-        <Link to={`/log-explorer/${entry.index + 1}`} className="usa-link">
-          Entry {entry.index + 1} →
-        </Link>
+        {entry.index + 1 < logSize ? (
+          <Link to={`/log-explorer/${entry.index + 1}`} className="usa-link">
+            Entry {entry.index + 1} →
+          </Link>
+        ) : null}
       </nav>
     </>
   )
