@@ -226,6 +226,11 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
   const salt = deps.salt ?? (() => randomBytes(SALT_BYTES))
   let signer: SignerKey | undefined
   let reportCache: { checkpointId: number; report: Report } | undefined
+  /** Day-level counts of the first `size` entries, kept so each entry is counted once. */
+  let counted: { size: number; days: Map<string, store.ReportCountRow> } = {
+    size: 0,
+    days: new Map(),
+  }
 
   async function loadSigner(): Promise<SignerKey> {
     if (signer) return signer
@@ -535,15 +540,27 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
 
     async report() {
       const cp = await latest()
-      // Entries below a checkpoint's size never change, so its figures never do either.
-      if (reportCache?.checkpointId !== cp.id) {
-        const { period, rows } = await store.reportCounts(db, cp.size, cp.createdAt)
-        reportCache = {
-          checkpointId: cp.id,
-          report: buildReport(period, rows, toCheckpoint(cp), (await loadSigner()).verifierKey),
+      if (reportCache?.checkpointId === cp.id) return reportCache.report
+      // Entries never change, so only those added since the last count are read. A smaller
+      // checkpoint than counted means another database or a rewrite: count again from zero.
+      if (cp.size < counted.size) counted = { size: 0, days: new Map() }
+      if (cp.size > counted.size) {
+        const rows = await store.reportCounts(db, counted.size, cp.size)
+        const days = new Map(counted.days)
+        for (const r of rows) {
+          const key = `${r.day}\u0000${r.type}\u0000${r.detail ?? ''}`
+          const had = days.get(key)
+          days.set(key, had ? { ...had, count: had.count + r.count } : r)
         }
+        counted = { size: cp.size, days }
       }
-      return reportCache.report
+      const report = buildReport(
+        [...counted.days.values()],
+        toCheckpoint(cp),
+        (await loadSigner()).verifierKey,
+      )
+      reportCache = { checkpointId: cp.id, report }
+      return report
     },
 
     salts: (index) => store.secret(db, index),
@@ -563,33 +580,40 @@ function periodStart(at: Date, period: 'day' | 'week'): string {
   return new Date(day - sinceMonday * DAY_MS).toISOString().slice(0, 10)
 }
 
+/** Days while the log spans at most this long up to its checkpoint; ISO weeks after. */
+const DAILY_SPAN_MS = 62 * DAY_MS
+
 function buildReport(
-  period: 'day' | 'week',
-  rows: store.ReportCountRow[],
+  days: store.ReportCountRow[],
   checkpoint: Checkpoint,
   verifierKey: string,
 ): Report {
+  const first = days.map((d) => d.day).sort()[0]
+  const period: Report['period'] =
+    first === undefined || checkpoint.createdAt.getTime() - Date.parse(first) <= DAILY_SPAN_MS
+      ? 'day'
+      : 'week'
   const totals = zeroCounts()
   const outcomes = new Map<string, number>()
   const reasons = new Map<string, number>()
   const byBucket = new Map<string, Record<EntryType, number>>()
   const add = (m: Map<string, number>, k: string | null, n: number) =>
     m.set(k ?? 'unspecified', (m.get(k ?? 'unspecified') ?? 0) + n)
-  for (const r of rows) {
+  for (const r of days) {
     totals[r.type] += r.count
     if (r.type === 'determination.made') add(outcomes, r.detail, r.count)
     if (r.type === 'partner.refused') add(reasons, r.detail, r.count)
-    const counts = byBucket.get(r.bucket) ?? zeroCounts()
+    const bucket = periodStart(new Date(`${r.day}T00:00:00Z`), period)
+    const counts = byBucket.get(bucket) ?? zeroCounts()
     counts[r.type] += r.count
-    byBucket.set(r.bucket, counts)
+    byBucket.set(bucket, counts)
   }
   const series: Report['series'] = []
-  const first = rows[0]?.bucket
-  if (first) {
+  if (first !== undefined) {
     const step = (period === 'week' ? 7 : 1) * DAY_MS
     const starts = [...byBucket.keys(), periodStart(checkpoint.createdAt, period)].sort()
     const last = Date.parse(starts[starts.length - 1]!)
-    for (let t = Date.parse(first); t <= last; t += step) {
+    for (let t = Date.parse(starts[0]!); t <= last; t += step) {
       const start = new Date(t).toISOString().slice(0, 10)
       series.push({ start, counts: byBucket.get(start) ?? zeroCounts() })
     }

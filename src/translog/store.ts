@@ -324,8 +324,8 @@ export const REPORT_BREAKDOWNS = {
 } as const satisfies Partial<Record<EntryType, string>>
 
 export interface ReportCountRow {
-  /** First day of the period (UTC), `YYYY-MM-DD`; a week starts on Monday (ISO 8601). */
-  bucket: string
+  /** The UTC day, `YYYY-MM-DD`. */
+  day: string
   type: EntryType
   /** The breakdown field's value, for the types in REPORT_BREAKDOWNS; null otherwise or when absent. */
   detail: string | null
@@ -333,37 +333,26 @@ export interface ReportCountRow {
 }
 
 /**
- * Counts of the first `size` entries (those a signed checkpoint covers) by period, type and
- * breakdown value, in one grouped scan. Periods are UTC days while the log spans at most 62 days
- * up to `until`, ISO weeks after that. Only entries of a broken-down type have their body parsed.
+ * Counts of the entries with index in [from, to) by UTC day, type and breakdown value, in one
+ * grouped scan. Entries never change, so a caller counts each range once and adds the next one
+ * as the log grows. Only entries of a broken-down type have their body parsed.
  */
 export async function reportCounts(
   q: Queryable,
-  size: number,
-  until: Date,
-): Promise<{ period: 'day' | 'week'; rows: ReportCountRow[] }> {
-  const r = await q.query<ReportCountRow & { period: 'day' | 'week' }>(
-    `WITH signed AS (
-       SELECT type, at, body FROM translog_entry WHERE idx < $1
-     ), span AS (
-       SELECT CASE WHEN min(at) IS NULL OR $2::timestamptz - min(at) <= interval '62 days'
-                   THEN 'day' ELSE 'week' END AS unit
-         FROM signed
-     )
-     SELECT span.unit AS period,
-            to_char(date_trunc(span.unit, s.at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS bucket,
+  from: number,
+  to: number,
+): Promise<ReportCountRow[]> {
+  const r = await q.query<ReportCountRow>(
+    `SELECT to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
             s.type,
             CASE WHEN $3::jsonb ? s.type
                  THEN convert_from(s.body, 'UTF8')::jsonb -> 'data' ->> ($3::jsonb ->> s.type)
             END AS detail,
             count(*)::int AS count
-       FROM signed s CROSS JOIN span
-      GROUP BY span.unit, bucket, s.type, detail
-      ORDER BY bucket, s.type`,
-    [size, until, JSON.stringify(REPORT_BREAKDOWNS)],
+       FROM translog_entry s
+      WHERE s.idx >= $1 AND s.idx < $2
+      GROUP BY day, s.type, detail`,
+    [from, to, JSON.stringify(REPORT_BREAKDOWNS)],
   )
-  return {
-    period: r.rows[0]?.period ?? 'day',
-    rows: r.rows.map(({ bucket, type, detail, count }) => ({ bucket, type, detail, count })),
-  }
+  return r.rows
 }
