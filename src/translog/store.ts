@@ -106,11 +106,13 @@ export async function insertNodes(q: Queryable, nodes: NodeRow[]): Promise<void>
 export async function nodes(q: Queryable, ids: readonly NodeId[]): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>()
   if (ids.length === 0) return out
+  // Two parallel arrays rather than a JSON document: this is every proof's one query, and
+  // unnest plans and runs measurably faster on both drivers.
   const r = await q.query<{ level: number; idx: number; hash: Uint8Array }>(
     `SELECT n.level, n.idx, n.hash
-       FROM jsonb_to_recordset($1::jsonb) AS w(level smallint, idx bigint)
+       FROM unnest($1::smallint[], $2::bigint[]) AS w(level, idx)
        JOIN translog_node n ON n.level = w.level AND n.idx = w.idx`,
-    [JSON.stringify(ids.map((i) => ({ level: i.level, idx: i.index })))],
+    [ids.map((i) => i.level), ids.map((i) => i.index)],
   )
   for (const row of r.rows) out.set(nodeKey(row.level, row.idx), buf(row.hash))
   return out
