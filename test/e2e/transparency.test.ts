@@ -40,7 +40,7 @@ test('an anonymous visitor reads the transparency report and verifies an entry i
   await activity.locator('svg .recharts-bar-rectangle').first().waitFor()
   const bars = await activity.locator('svg .recharts-bar-rectangle').count()
   assert.ok(bars > 0, `the activity chart draws bars (${bars})`)
-  const alternative = activity.getByRole('table', { name: /Decisions per day/ })
+  const alternative = activity.getByRole('table', { name: /Decisions per (day|week)/ })
   assert.ok((await alternative.getByRole('row').count()) > 1, 'the chart has a text alternative')
   assert.match(
     (await alternative.getByRole('row').nth(0).textContent()) ?? '',

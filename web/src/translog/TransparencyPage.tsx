@@ -129,10 +129,15 @@ function Totals({ report }: { report: Report }) {
 
 function Activity({ report }: { report: Report }) {
   // Only the types that happened get a colour in the legend; a type at zero would be noise.
-  const types = ENTRY_TYPES.filter((t) => report.totals[t] > 0)
+  const types = useMemo(() => ENTRY_TYPES.filter((t) => report.totals[t] > 0), [report.totals])
+  // Zeros as nulls, so a period's tooltip lists only what happened in it.
   const data = useMemo(
-    () => report.series.map((p) => ({ start: p.start, ...p.counts })),
-    [report.series],
+    () =>
+      report.series.map((p) => ({
+        start: p.start,
+        ...Object.fromEntries(types.map((t) => [t, p.counts[t] || null])),
+      })),
+    [report.series, types],
   )
   const unit = report.period === 'week' ? 'week (ISO weeks, from Monday, UTC)' : 'day (UTC)'
 
