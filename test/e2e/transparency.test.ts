@@ -81,6 +81,9 @@ test('an anonymous visitor reads the transparency report and verifies an entry i
 
   await page.getByRole('button', { name: 'Verify inclusion' }).click()
   await page.getByText(/^Verified against checkpoint \d+$/).waitFor()
+  await page
+    .getByText('The checkpoint’s signature by the log’s key is valid.', { exact: false })
+    .waitFor()
   await shot(page, 'log-explorer.png')
 
   // 3. The way back to signing in, and from the sign-in page to the public pages.

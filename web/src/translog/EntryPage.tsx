@@ -15,6 +15,7 @@ import {
   entryTypeLabel,
   fetchCheckpointNote,
   fetchInclusionProof,
+  fetchVerifierKey,
   type LogEntry,
   useEntries,
   useEntry,
@@ -149,7 +150,7 @@ function Fact({ name, value }: { name: string; value: unknown }) {
  * not on the server, that the entry's bytes hash up the proof to the checkpoint's root.
  */
 async function verifyInBrowser(entry: LogEntry): Promise<InclusionOutcome> {
-  const note = await fetchCheckpointNote()
+  const [note, verifierKey] = await Promise.all([fetchCheckpointNote(), fetchVerifierKey()])
   let size: number
   try {
     size = parseCheckpoint(note).size
@@ -169,6 +170,7 @@ async function verifyInBrowser(entry: LogEntry): Promise<InclusionOutcome> {
     statedLeafHash: entry.leafHash,
     proof: proof.proof,
     checkpoint: note,
+    verifierKey,
   })
 }
 
@@ -181,9 +183,10 @@ function VerifyPanel({ entry }: { entry: LogEntry }) {
         Is this entry in the signed log?
       </h2>
       <p>
-        Your browser fetches the latest signed checkpoint and a proof of inclusion, hashes this
-        entry’s bytes itself, and checks that the proof leads to the checkpoint’s root. Nothing the
-        server says about the result is taken on trust.
+        Your browser fetches the latest signed checkpoint, the log’s public key and a proof of
+        inclusion, checks the checkpoint’s signature, hashes this entry’s bytes itself, and checks
+        that the proof leads to the checkpoint’s root. Nothing the server says about the result is
+        taken on trust.
       </p>
       <Button type="button" disabled={verify.isPending} onClick={() => verify.mutate()}>
         {verify.isPending ? 'Verifying…' : 'Verify inclusion'}
@@ -196,7 +199,10 @@ function VerifyPanel({ entry }: { entry: LogEntry }) {
             <AlertText>
               Entry {outcome.index} is included in the log’s signed checkpoint of{' '}
               {outcome.size.toLocaleString()} entries, root{' '}
-              <code className="ew-hash">{outcome.root}</code>.
+              <code className="ew-hash">{outcome.root}</code>.{' '}
+              {outcome.signatureChecked
+                ? 'The checkpoint’s signature by the log’s key is valid.'
+                : 'This browser cannot check Ed25519 signatures, so the checkpoint’s signature was not checked here.'}
             </AlertText>
           </Alert>
         ) : null}
@@ -208,8 +214,9 @@ function VerifyPanel({ entry }: { entry: LogEntry }) {
         ) : null}
       </div>
       <p className="ew-chart__hint margin-bottom-0">
-        The signature on the checkpoint is checked by <code>earlywatch log verify</code>, which also
-        proves the log only grew since you last ran it.
+        The key is the one this server publishes at <code>/log/verifier-key</code>; compare it with
+        a copy you trust. <code>earlywatch log verify</code> also proves that the log only grew
+        since you last ran it.
       </p>
     </section>
   )

@@ -100,11 +100,11 @@ export function useEntry(index: number) {
   })
 }
 
-/** The latest signed checkpoint note, as any tlog-tiles client reads it. */
-export async function fetchCheckpointNote(): Promise<string> {
+/** A text document of the tlog-tiles surface, as any tlog client reads it. */
+async function logText(path: string, what: string): Promise<string> {
   let res: Response
   try {
-    res = await fetch('/log/checkpoint', { cache: 'no-store' })
+    res = await fetch(path, { cache: 'no-store' })
   } catch {
     throw new ApiProblem({
       status: 0,
@@ -115,11 +115,17 @@ export async function fetchCheckpointNote(): Promise<string> {
   if (!res.ok)
     throw new ApiProblem({
       status: res.status,
-      title: 'No signed checkpoint yet',
-      detail: `The log answered ${res.status} for its checkpoint; one is signed within seconds of a change. Try again shortly.`,
+      title: `No ${what} yet`,
+      detail: `The log answered ${res.status} for its ${what}; one is signed within seconds of a change. Try again shortly.`,
     })
   return res.text()
 }
+
+/** The latest signed checkpoint note. */
+export const fetchCheckpointNote = () => logText('/log/checkpoint', 'signed checkpoint')
+
+/** The note verifier key that signs checkpoints. */
+export const fetchVerifierKey = () => logText('/log/verifier-key', 'verifier key')
 
 export interface InclusionProof {
   index: number

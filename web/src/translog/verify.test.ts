@@ -11,6 +11,7 @@ import {
   toHex,
   VerifyError,
   verifyInclusion,
+  verifyNoteSignature,
 } from './verify.ts'
 
 interface Case {
@@ -56,14 +57,47 @@ describe('transparency-dev inclusion vectors', () => {
 const bytes = (s: string) => new TextEncoder().encode(s)
 const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b))
 
-/** A three-entry log built here: leaves a, b, c; root = H(H(a, b), c). */
+const concat = (...parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+/** A fresh Ed25519 note key: signs a note text, and its verifier key. */
+async function noteKey(name: string) {
+  const pair = (await crypto.subtle.generateKey('Ed25519', true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair
+  const key = concat(
+    Uint8Array.of(1),
+    new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey)),
+  )
+  const id = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', concat(bytes(`${name}\n`), key)),
+  ).subarray(0, 4)
+  return {
+    verifierKey: `${name}+${toHex(id)}+${b64(key)}`,
+    sign: async (text: string) => {
+      const sig = new Uint8Array(await crypto.subtle.sign('Ed25519', pair.privateKey, bytes(text)))
+      return `${text}\n— ${name} ${b64(concat(id, sig))}\n`
+    },
+  }
+}
+
+/** A three-entry log built here: leaves a, b, c; root = H(H(a, b), c); a signed checkpoint. */
 async function smallLog() {
   const bodies = ['{"n":0}', '{"n":1}', '{"n":2}'].map(bytes)
   const [a, b, c] = await Promise.all(bodies.map(leafHash))
   const ab = await nodeHash(a!, b!)
   const root = await nodeHash(ab, c!)
-  const note = `example.org/log\n3\n${b64(root)}\n\n— example.org/log AAAA\n`
-  return { bodies, leaves: [a!, b!, c!], ab, note }
+  const key = await noteKey('example.org/log')
+  const note = await key.sign(`example.org/log\n3\n${b64(root)}\n`)
+  return { bodies, leaves: [a!, b!, c!], ab, note, verifierKey: key.verifierKey }
 }
 
 describe('checkInclusion', () => {
@@ -75,14 +109,16 @@ describe('checkInclusion', () => {
       statedLeafHash: toHex(log.leaves[0]!),
       proof: [toHex(log.leaves[1]!), toHex(log.leaves[2]!)],
       checkpoint: log.note,
+      verifierKey: log.verifierKey,
     })
-    assert.deepEqual(out.ok && { index: out.index, size: out.size }, { index: 0, size: 3 })
+    assert.deepEqual(out.ok ? { index: out.index, size: out.size } : out, { index: 0, size: 3 })
     const last = await checkInclusion({
       index: 2,
       body: b64(log.bodies[2]!),
       statedLeafHash: toHex(log.leaves[2]!),
       proof: [toHex(log.ab)],
       checkpoint: log.note,
+      verifierKey: log.verifierKey,
     })
     assert.equal(last.ok, true)
   })
@@ -95,6 +131,7 @@ describe('checkInclusion', () => {
       statedLeafHash: toHex(log.leaves[0]!),
       proof: [toHex(log.leaves[1]!), toHex(log.leaves[2]!)],
       checkpoint: log.note,
+      verifierKey: log.verifierKey,
     })
     assert.deepEqual(out, {
       ok: false,
@@ -111,6 +148,7 @@ describe('checkInclusion', () => {
       statedLeafHash: toHex(await leafHash(edited)),
       proof: [toHex(log.leaves[1]!), toHex(log.leaves[2]!)],
       checkpoint: log.note,
+      verifierKey: log.verifierKey,
     })
     assert.equal(out.ok, false)
     assert.match(!out.ok ? out.reason : '', /does not lead to the checkpoint's root/)
@@ -124,6 +162,7 @@ describe('checkInclusion', () => {
       statedLeafHash: toHex(log.leaves[0]!),
       proof: [toHex(log.leaves[1]!), toHex(log.leaves[2]!)],
       checkpoint: log.note,
+      verifierKey: log.verifierKey,
     }
     for (const bad of [
       { checkpoint: 'example.org/log\nthree\nAAAA\n' },
@@ -132,10 +171,42 @@ describe('checkInclusion', () => {
       { proof: ['zz'] },
       { proof: [toHex(log.leaves[1]!)] },
       { index: 5 },
+      // Signed by another key, or tampered with after signing.
+      { verifierKey: (await noteKey('example.org/log')).verifierKey },
+      { verifierKey: (await noteKey('other.example/log')).verifierKey },
+      { checkpoint: log.note.replace('\n3\n', '\n4\n') },
+      { checkpoint: log.note.split('\n\n')[0]! },
     ]) {
       const out = await checkInclusion({ ...base, ...bad })
       assert.equal(out.ok, false, JSON.stringify(bad))
     }
+  })
+})
+
+describe('verifyNoteSignature', () => {
+  const fixture = (name: string) =>
+    readFileSync(new URL(`../../../src/translog/fixtures/c2sp/${name}`, import.meta.url), 'utf8')
+  const note = fixture('signed-note-example.note')
+  const vkey = fixture('signed-note-example.vkey')
+
+  test("C2SP's signed-note example verifies with its published key", async () => {
+    assert.equal(await verifyNoteSignature(note, vkey), true)
+  })
+
+  test('an edited text, a foreign key or a malformed key is refused', async () => {
+    await assert.rejects(
+      verifyNoteSignature(note.replace('example message', 'exemplary message'), vkey),
+      /does not verify/,
+    )
+    await assert.rejects(
+      verifyNoteSignature(note, (await noteKey('example.com/foo')).verifierKey),
+      /no signature by the log's key/,
+    )
+    await assert.rejects(
+      verifyNoteSignature(note, vkey.replace('+530d903a+', '+530d903b+')),
+      VerifyError,
+    )
+    await assert.rejects(verifyNoteSignature(note, 'example.com/foo'), VerifyError)
   })
 })
 

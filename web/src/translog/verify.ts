@@ -42,7 +42,7 @@ export function fromHex(s: string): Uint8Array {
   return Uint8Array.from(s.match(/../g) ?? [], (h) => Number.parseInt(h, 16))
 }
 
-export function fromBase64(s: string): Uint8Array {
+export function fromBase64(s: string): Uint8Array<ArrayBuffer> {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0)
     throw new VerifyError('A value is not valid base64.')
   return Uint8Array.from(atob(s), (c) => c.charCodeAt(0))
@@ -127,8 +127,62 @@ export function parseCheckpoint(note: string): CheckpointBody {
   return { origin, size, root }
 }
 
+/**
+ * Checks a C2SP signed note's Ed25519 signature by the key a note verifier key names
+ * (`name+keyid+base64(0x01 ‖ public key)`). Returns false when this browser's WebCrypto has no
+ * Ed25519, so the caller can say the signature was not checked rather than that it failed.
+ * Edge cases of the Ed25519 rule are the browser's; `earlywatch log verify` pins the log's rule.
+ */
+export async function verifyNoteSignature(note: string, verifierKey: string): Promise<boolean> {
+  // The key's base64 may itself hold '+', so the name and id are matched, not split off.
+  const parts = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(verifierKey.trim())
+  if (!parts) throw new VerifyError('The verifier key is not of the form name+keyid+key.')
+  const [, name, id, encoded] = parts as unknown as [string, string, string, string]
+  const key = fromBase64(encoded)
+  if (key.length !== 33 || key[0] !== 1)
+    throw new VerifyError('The verifier key is not an Ed25519 note key.')
+  const keyHash = await sha256(new TextEncoder().encode(`${name}\n`), key)
+  if (toHex(keyHash.subarray(0, 4)) !== id)
+    throw new VerifyError("The verifier key's id does not match its name and key.")
+
+  const split = note.lastIndexOf('\n\n')
+  if (split < 0 || !note.endsWith('\n'))
+    throw new VerifyError('The checkpoint is not a signed note: it has no signature block.')
+  const text = new TextEncoder().encode(note.slice(0, split + 1))
+  const signatures = note
+    .slice(split + 2, -1)
+    .split('\n')
+    .map((line) => /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line))
+    .filter((m) => m !== null && m[1] === name)
+    .map((m) => fromBase64(m![2]!))
+    .filter((sig) => sig.length === 68 && toHex(sig.subarray(0, 4)) === id)
+  if (signatures.length === 0)
+    throw new VerifyError(`The checkpoint carries no signature by the log's key ${name}.`)
+
+  let publicKey: CryptoKey
+  try {
+    publicKey = await crypto.subtle.importKey('raw', key.slice(1), 'Ed25519', false, ['verify'])
+  } catch {
+    return false
+  }
+  for (const sig of signatures) {
+    if (await crypto.subtle.verify('Ed25519', publicKey, sig.slice(4), text)) return true
+  }
+  throw new VerifyError(
+    `The checkpoint's signature by ${name} does not verify: it was not signed by the log's key.`,
+  )
+}
+
 export type InclusionOutcome =
-  | { ok: true; index: number; size: number; root: string; leafHash: string }
+  | {
+      ok: true
+      index: number
+      size: number
+      root: string
+      leafHash: string
+      /** Whether the checkpoint's signature was checked here; false when WebCrypto lacks Ed25519. */
+      signatureChecked: boolean
+    }
   | { ok: false; reason: string }
 
 /**
@@ -146,9 +200,12 @@ export async function checkInclusion(input: {
   proof: readonly string[]
   /** The signed checkpoint note. */
   checkpoint: string
+  /** The log's note verifier key; the checkpoint must carry a valid signature by it. */
+  verifierKey: string
 }): Promise<InclusionOutcome> {
   try {
     const cp = parseCheckpoint(input.checkpoint)
+    const signatureChecked = await verifyNoteSignature(input.checkpoint, input.verifierKey)
     const leaf = await leafHash(fromBase64(input.body))
     if (toHex(leaf) !== input.statedLeafHash.toLowerCase())
       throw new VerifyError(
@@ -161,6 +218,7 @@ export async function checkInclusion(input: {
       size: cp.size,
       root: toHex(cp.root),
       leafHash: toHex(leaf),
+      signatureChecked,
     }
   } catch (err) {
     if (err instanceof VerifyError) return { ok: false, reason: err.message }
