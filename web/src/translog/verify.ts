@@ -1,8 +1,9 @@
 /**
- * Checks, in the browser and without trusting the server, that a log entry is in a checkpoint:
- * RFC 6962 hashing and RFC 9162 §2.1.3.2 inclusion verification on WebCrypto's SHA-256.
- * Pure apart from `crypto.subtle`; sizes and indexes stay below 2^53 (bit operators would
- * truncate them to 32 bits, so plain arithmetic is used).
+ * Checks, in the browser and without trusting the server, that a log entry is in a signed
+ * checkpoint: RFC 6962 hashing and RFC 9162 §2.1.3.2 inclusion verification, and the C2SP
+ * signed note's Ed25519 signature, all on WebCrypto. Pure apart from `crypto.subtle`; sizes and
+ * indexes stay below 2^53 (bit operators would truncate them to 32 bits, so plain arithmetic is
+ * used).
  */
 
 /** A proof, checkpoint or entry that does not check out; `message` says what, in plain words. */
