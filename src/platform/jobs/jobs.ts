@@ -13,6 +13,11 @@ export interface JobQueueOptions {
   retryDelay: number
   retryDelayMax?: number
   expireInSeconds: number
+  /**
+   * pg-boss queue policy. `stately`: per singletonKey, at most one job waits and one runs, so a
+   * send while one is already waiting is dropped (send returns null). Default `standard`.
+   */
+  policy?: 'standard' | 'stately'
 }
 
 /**
@@ -144,6 +149,7 @@ export async function createJobs(opts: JobsOptions): Promise<Jobs> {
         retryBackoff: true,
         ...(def.queue.retryDelayMax ? { retryDelayMax: def.queue.retryDelayMax } : {}),
         expireInSeconds: def.queue.expireInSeconds,
+        ...(def.queue.policy ? { policy: def.queue.policy } : {}),
         deadLetter: DEAD_LETTER_QUEUE,
       })
       .catch(ignoreExists)
