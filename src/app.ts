@@ -13,15 +13,23 @@ import type { Runtime } from './platform/runtime.ts'
 import { PROGRAM_JOBS, registerProgramJobs } from './program/jobs.ts'
 import { programRoutes } from './program/routes.ts'
 import { createProgramService, type ProgramService } from './program/service.ts'
-import { registerTranslogJobs, TRANSLOG_JOBS } from './translog/jobs.ts'
+import {
+  COSIGN_KEY,
+  CosignCheckpoint,
+  registerTranslogJobs,
+  TRANSLOG_JOBS,
+} from './translog/jobs.ts'
 import { translogRoutes } from './translog/routes.ts'
 import { createTranslogService, type TranslogService } from './translog/service.ts'
+import { createWitnessClient, type WitnessClient } from './translog/witness.ts'
+import { witnessRoutes } from './translog/witness-routes.ts'
 
 export interface Services {
   accounts: AccountsService
   notifications: NotificationsService
   program: ProgramService
   translog: TranslogService
+  witnesses: WitnessClient
 }
 
 /**
@@ -44,6 +52,15 @@ export async function createServices(rt: Runtime): Promise<Services> {
   })
   // The signing key exists, and the log has a signed checkpoint, before anyone can ask for one.
   await translog.init()
+  const witnesses = createWitnessClient({
+    db: rt.db,
+    fetch: globalThis.fetch,
+    witnesses: rt.settings.witnesses,
+    translog,
+    log: rt.log,
+  })
+  // Witnesses newly configured, or a cosign job lost, catch up with the latest checkpoint.
+  if (witnesses.enabled) await rt.jobs.send(CosignCheckpoint, {}, { singletonKey: COSIGN_KEY })
   const accounts = createAccountsService({ db: rt.db, clock: rt.clock, settings: rt.settings })
   const notifications = createNotificationsService({ db: rt.db, clock: rt.clock })
   const program = createProgramService({
@@ -54,13 +71,13 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  return { accounts, notifications, program, translog }
+  return { accounts, notifications, program, translog, witnesses }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */
 export function registerJobHandlers(rt: Runtime, services: Services): void {
   registerProgramJobs(rt.jobs, services.program)
-  registerTranslogJobs(rt.jobs, services.translog)
+  registerTranslogJobs(rt.jobs, services.translog, services.witnesses)
 }
 
 export async function createHttpApp(rt: Runtime, services: Services): Promise<FastifyInstance> {
@@ -79,6 +96,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       { prefix: '/api', plugin: notificationsRoutes({ notifications: services.notifications }) },
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
+      { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },
       { prefix: '/api/admin', plugin: adminRoutes({ jobs: rt.jobs }) },
     ],
     ready: async () => {

@@ -67,3 +67,35 @@ test('a settings file is read, env wins over it, and unknown keys in it are refu
   writeFileSync(file, JSON.stringify({ PROT: 1 }))
   assert.throws(() => loadSettings({ EARLYWATCH_CONFIG: file }), /PROT.*unknown setting/)
 })
+
+test('EARLYWATCH_WITNESSES: a JSON array of witnesses with cosignature keys; anything else is named', async () => {
+  const { generateSignerKey } = await import('./translog/note.ts')
+  const w = generateSignerKey('witness.example/w1', { type: 0x04 }).verifierKey
+  const logKey = generateSignerKey('log.example/log').verifierKey
+  assert.deepEqual(loadSettings({}).witnesses, [])
+  const s = loadSettings({
+    EARLYWATCH_WITNESSES: JSON.stringify([{ url: 'https://witness.example/w1', key: w }]),
+  })
+  assert.deepEqual(s.witnesses, [{ url: 'https://witness.example/w1/', key: w }])
+  const bad = (value: string, pattern: RegExp) =>
+    assert.throws(
+      () => loadSettings({ EARLYWATCH_WITNESSES: value }),
+      (err: unknown) => {
+        assert.ok(err instanceof SettingsError)
+        assert.match(err.problems.join('\n'), /EARLYWATCH_WITNESSES/)
+        assert.match(err.problems.join('\n'), pattern)
+        return true
+      },
+    )
+  bad('[{"url":', /not JSON/)
+  bad(JSON.stringify([{ url: 'https://w.example/', key: 'nonsense' }]), /key/)
+  bad(JSON.stringify([{ url: 'https://w.example/', key: logKey }]), /0x04/)
+  bad(JSON.stringify([{ url: 'ftp://w.example/', key: w }]), /http/)
+  bad(
+    JSON.stringify([
+      { url: 'https://a.example/', key: w },
+      { url: 'https://b.example/', key: w },
+    ]),
+    /twice/,
+  )
+})

@@ -2,12 +2,55 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
+import { parseVerifierKey, SIG_TYPE } from './translog/note.ts'
 
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes')
 
 const port = z.coerce.number().int().min(0).max(65535)
+
+/** A C2SP tlog-witness: its submission prefix and its Ed25519 cosignature (type 0x04) verifier key. */
+const witness = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+    key: z.string().superRefine((key, ctx) => {
+      try {
+        if (parseVerifierKey(key).type !== SIG_TYPE.cosignatureV1)
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be a cosignature verifier key (signature type 0x04), not a log key',
+          })
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message })
+      }
+    }),
+  })
+  .strict()
+
+/** A JSON array in the environment, an array in the settings file; witnesses named once each. */
+const witnesses = z
+  .union([z.string(), z.array(z.unknown())])
+  .transform((v, ctx) => {
+    if (typeof v !== 'string') return v
+    try {
+      return JSON.parse(v) as unknown
+    } catch (err) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `is not JSON (${(err as Error).message}); give an array of { "url", "key" }`,
+      })
+      return z.NEVER
+    }
+  })
+  .pipe(z.array(witness).max(32))
+  .superRefine((list, ctx) => {
+    const names = list.map((w) => w.key.split('+')[0])
+    for (const [i, name] of names.entries()) {
+      if (names.indexOf(name) !== i)
+        ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `names witness ${name} twice` })
+    }
+  })
 
 /** Every setting, by its environment variable name. Secrets are listed in SECRET_KEYS and masked in summaries. */
 export const ZSettings = z
@@ -56,6 +99,8 @@ export const ZSettings = z
     OIDC_CLIENT_ID: z.string().min(1).optional(),
     OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    /** Witnesses asked to cosign each new checkpoint (C2SP tlog-witness). */
+    EARLYWATCH_WITNESSES: witnesses.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -102,6 +147,8 @@ export interface Settings {
   readonly logLevel: z.infer<typeof ZSettings>['LOG_LEVEL']
   readonly oidc: { issuer: string; clientId: string; clientSecret: string } | undefined
   readonly redisUrl: string | undefined
+  /** Witnesses to cosign checkpoints: submission prefix (ending in `/`) and cosignature verifier key. */
+  readonly witnesses: readonly { readonly url: string; readonly key: string }[]
   /** The raw validated values, for the start-up summary. */
   readonly raw: Readonly<z.infer<typeof ZSettings>>
 }
@@ -185,6 +232,11 @@ export function loadSettings(
         ? { issuer: s.OIDC_ISSUER, clientId: s.OIDC_CLIENT_ID, clientSecret: s.OIDC_CLIENT_SECRET }
         : undefined,
     redisUrl: s.REDIS_URL,
+    witnesses: Object.freeze(
+      (s.EARLYWATCH_WITNESSES ?? []).map((w) =>
+        Object.freeze({ url: w.url.endsWith('/') ? w.url : `${w.url}/`, key: w.key.trim() }),
+      ),
+    ),
     raw: Object.freeze({ ...s }),
   }
   return Object.freeze(settings)
