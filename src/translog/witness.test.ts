@@ -283,6 +283,7 @@ test('a dead witness does not stop another from cosigning, and the call names th
     assert.ok(err.errors[0] instanceof WitnessError)
     assert.equal(err.errors[0].witness, 'witness.test/dead')
     assert.match(err.message, /witness\.test\/dead/)
+    assert.match(err.message, /ECONNREFUSED/)
     assert.doesNotMatch(err.message, /witness\.test\/alive/)
     return true
   })
