@@ -48,7 +48,7 @@ export async function createServices(rt: Runtime): Promise<Services> {
     clock: rt.clock,
     jobs: rt.jobs,
     envelopes: rt.envelopes,
-    origin: logOrigin(rt.settings.publicUrl),
+    origin: rt.settings.logOrigin ?? logOrigin(rt.settings.publicUrl),
   })
   // The signing key exists, and the log has a signed checkpoint, before anyone can ask for one.
   await translog.init()

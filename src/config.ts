@@ -74,6 +74,14 @@ export const ZSettings = z
       .string()
       .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
       .optional(),
+    /** The transparency log's name in checkpoints; fixed once the log exists. Defaults to <public host>/log. */
+    EARLYWATCH_LOG_ORIGIN: z
+      .string()
+      .regex(
+        /^[a-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~-]+)*$/,
+        'must look like example.org/log (host, optional port, path; no scheme)',
+      )
+      .optional(),
     EARLYWATCH_DEMO: bool.optional(),
     EARLYWATCH_TRUST_PROXY: bool.default(false),
     EARLYWATCH_BODY_LIMIT: z.coerce
@@ -138,6 +146,8 @@ export interface Settings {
   readonly secureCookies: boolean
   readonly masterKey: Buffer | undefined
   readonly demo: boolean
+  /** Explicit transparency-log origin, when set. */
+  readonly logOrigin: string | undefined
   readonly trustProxy: boolean
   readonly bodyLimit: number
   readonly signinRateLimit: number
@@ -220,6 +230,7 @@ export function loadSettings(
     secureCookies: publicUrl.startsWith('https://'),
     masterKey: s.EARLYWATCH_MASTER_KEY ? Buffer.from(s.EARLYWATCH_MASTER_KEY, 'base64') : undefined,
     demo: s.EARLYWATCH_DEMO ?? embedded,
+    logOrigin: s.EARLYWATCH_LOG_ORIGIN,
     trustProxy: s.EARLYWATCH_TRUST_PROXY,
     bodyLimit: s.EARLYWATCH_BODY_LIMIT,
     signinRateLimit: s.EARLYWATCH_SIGNIN_RATE_LIMIT,

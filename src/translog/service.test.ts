@@ -271,3 +271,20 @@ test('a worker runs the checkpoint job the appends asked for', async (t) => {
   }
   assert.equal(size, 2, 'the job signed a checkpoint of both entries')
 })
+
+test('a log cannot be renamed: a new origin on an existing log stops start-up, naming the setting', async (t) => {
+  const { rt, clock, translog } = await setup(t)
+  await rt.db.transaction((tx) => translog.append(tx, entry(0)))
+  await translog.checkpoint()
+  const renamed = createTranslogService({
+    db: rt.db,
+    clock,
+    jobs: rt.jobs,
+    envelopes: rt.envelopes,
+    origin: 'new-host.example/log',
+  })
+  await rt.db.transaction((tx) => renamed.append(tx, entry(1)))
+  await assert.rejects(renamed.checkpoint(), /EARLYWATCH_LOG_ORIGIN=earlywatch\.test\/log/)
+  const { rows } = await rt.db.query<{ n: number }>('SELECT count(*)::int AS n FROM translog_key')
+  assert.equal(rows[0]!.n, 1, 'no second key was made')
+})

@@ -236,6 +236,15 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
     if (signer) return signer
     let row = await store.key(db, origin)
     if (!row) {
+      // A log cannot be renamed: its origin is in every checkpoint verifiers have kept. A new
+      // origin here means the public URL changed, and silently starting a second log under a
+      // new key would look, to every verifier, exactly like a rewritten history.
+      const existing = await store.keyNames(db)
+      if (existing.length > 0) {
+        throw new Error(
+          `This database's transparency log is named ${existing.join(', ')}, but the settings now give ${origin}. A log cannot be renamed: set EARLYWATCH_LOG_ORIGIN=${existing[0]} to keep serving it.`,
+        )
+      }
       const fresh = generateSignerKey(origin)
       const sealed = await envelopes.encrypt(fresh.signerKey, keyContext(origin))
       // Two processes starting together may both generate; the first insert wins and both use it.

@@ -306,6 +306,12 @@ export async function key(q: Queryable, name: string): Promise<KeyRow | null> {
   return row ? { name: row.name, signer: row.signer, verifierKey: row.verifier_key } : null
 }
 
+/** The names of the signing keys this database holds (one, once a log exists). */
+export async function keyNames(q: Queryable): Promise<string[]> {
+  const r = await q.query<{ name: string }>('SELECT name FROM translog_key ORDER BY name')
+  return r.rows.map((row) => row.name)
+}
+
 /** Inserts the key unless another process got there first; the caller reads back the winner. */
 export async function insertKeyIfAbsent(q: Queryable, k: KeyRow): Promise<void> {
   await q.query(
