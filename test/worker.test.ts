@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { bearer, seedMember } from '../src/accounts/testing.ts'
-import { createServices } from '../src/app.ts'
+import { createServices, logOrigin } from '../src/app.ts'
 import { TEST_MASTER_KEY, testRuntime } from '../src/platform/testing.ts'
 import { cleanEnv, eventually, freePort, runEarlywatch } from './support.ts'
 
@@ -30,6 +30,8 @@ test('a worker process picks up the jobs that serve enqueued', {
     EARLYWATCH_DEMO: 'false',
     EARLYWATCH_WORKER_IN_PROCESS: 'false',
     LOG_LEVEL: 'warn',
+    // Both processes serve the one log this schema already holds, whatever port they listen on.
+    EARLYWATCH_LOG_ORIGIN: logOrigin(rt.settings.publicUrl),
   })
 
   // 2. serve, without a worker of its own.
@@ -37,9 +39,10 @@ test('a worker process picks up the jobs that serve enqueued', {
   const serve = runEarlywatch(['serve'], { ...env, PORT: String(port) })
   t.after(() => serve.stop())
   const base = `http://127.0.0.1:${port}`
-  await eventually('serve ready', async () =>
-    (await fetch(`${base}/readyz`)).ok ? true : undefined,
-  )
+  await eventually('serve ready', async () => {
+    if (serve.child.exitCode !== null) throw new Error(`serve exited:\n${serve.output()}`)
+    return (await fetch(`${base}/readyz`)).ok ? true : undefined
+  }).catch((err) => assert.fail(`${err.message}\n${serve.output()}`))
 
   // 3. Registering and accepting a submission enqueues its deadline notices; the window opens now.
   const day = 86_400_000
