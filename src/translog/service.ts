@@ -189,8 +189,33 @@ function nodeReader(q: Queryable): NodeReader {
  * when one is missing: a node exists once its last leaf is committed, so a complete read also
  * proves that every size asked about is within the tree, without reading the tree's size.
  */
-async function preloaded(q: Queryable, ids: readonly NodeId[]): Promise<NodeReader | null> {
-  const found = await store.nodes(q, ids)
+/**
+ * Upper nodes (tree level 8 and above: one per 256 leaves or fewer) are kept in memory once
+ * read. A stored node never changes — it exists only once its subtree is complete — so the
+ * cache is correct in every process, and a proof then reads only its dozen lower nodes.
+ * Bounded, so a huge log cannot grow it without limit; past the bound it simply stops adding.
+ */
+const CACHED_LEVEL = 8
+const CACHE_LIMIT = 200_000
+
+async function preloaded(
+  q: Queryable,
+  ids: readonly NodeId[],
+  cache?: Map<string, Buffer>,
+): Promise<NodeReader | null> {
+  const found = new Map<string, Buffer>()
+  const missing: NodeId[] = []
+  for (const id of ids) {
+    const key = store.nodeKey(id.level, id.index)
+    const hit = cache?.get(key)
+    if (hit) found.set(key, hit)
+    else missing.push(id)
+  }
+  for (const [key, hash] of await store.nodes(q, missing)) {
+    found.set(key, hash)
+    if (cache && cache.size < CACHE_LIMIT && Number(key.split('/')[0]) >= CACHED_LEVEL)
+      cache.set(key, hash)
+  }
   if (ids.some((id) => !found.has(store.nodeKey(id.level, id.index)))) return null
   return { get: async (wanted) => pick(found, wanted) }
 }
@@ -225,6 +250,7 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
   const staleMs = Math.max(10 * intervalMs, 60_000)
   const salt = deps.salt ?? (() => randomBytes(SALT_BYTES))
   let signer: SignerKey | undefined
+  const upperNodes = new Map<string, Buffer>()
   let reportCache: { checkpointId: number; report: Report } | undefined
   /** Day-level counts of the first `size` entries, kept so each entry is counted once. */
   let counted: { size: number; days: Map<string, store.ReportCountRow> } = {
@@ -400,11 +426,11 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
   /** Proof, root and leaf hash in one read; null if `size` (or the entry) is beyond the tree. */
   async function proveInclusion(index: number, size: number) {
     const leaf = { level: 0, index }
-    const reader = await preloaded(db, [
-      leaf,
-      ...nodesForRoot(size),
-      ...nodesForInclusion(index, size).ids,
-    ])
+    const reader = await preloaded(
+      db,
+      [leaf, ...nodesForRoot(size), ...nodesForInclusion(index, size).ids],
+      upperNodes,
+    )
     if (!reader) return null
     return {
       leafHash: (await reader.get([leaf]))[0]!,
@@ -485,11 +511,11 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
     async consistencyProof(from, to) {
       if (from > to)
         throw invalid('from', `${from} is larger than to (${to}); a log never shrinks.`)
-      const reader = await preloaded(db, [
-        ...nodesForRoot(from),
-        ...nodesForRoot(to),
-        ...nodesForConsistency(from, to).ids,
-      ])
+      const reader = await preloaded(
+        db,
+        [...nodesForRoot(from), ...nodesForRoot(to), ...nodesForConsistency(from, to).ids],
+        upperNodes,
+      )
       if (!reader) {
         withinTree('to', to, await store.size(db))
         throw damaged(to)
