@@ -48,23 +48,31 @@ export function ConfirmModal(props: Props) {
           {children}
         </div>
         <ProblemAlert error={error} className="margin-top-2" />
-        <ModalFooter>
-          <ButtonGroup>
-            <Button type="submit" secondary disabled={pending}>
-              {pending ? 'Working…' : confirmLabel}
-            </Button>
-            <ModalToggleButton
-              modalRef={modalRef}
-              closer
-              unstyled
-              className="padding-105 text-center"
-            >
-              Cancel
-            </ModalToggleButton>
-          </ButtonGroup>
-        </ModalFooter>
+        <ModalActions modalRef={modalRef} pending={pending} confirmLabel={confirmLabel} danger />
       </form>
     </Modal>
+  )
+}
+
+/** A modal form's buttons: the confirming submit (red when `danger`) and Cancel. */
+export function ModalActions(props: {
+  modalRef: RefObject<ModalRef | null>
+  pending: boolean
+  confirmLabel: string
+  danger?: boolean
+}) {
+  const { modalRef, pending, confirmLabel, danger = false } = props
+  return (
+    <ModalFooter>
+      <ButtonGroup>
+        <Button type="submit" secondary={danger} disabled={pending}>
+          {pending ? 'Working…' : confirmLabel}
+        </Button>
+        <ModalToggleButton modalRef={modalRef} closer unstyled className="padding-105 text-center">
+          Cancel
+        </ModalToggleButton>
+      </ButtonGroup>
+    </ModalFooter>
   )
 }
 

@@ -2,18 +2,10 @@
  * A confirmation dialog that asks for a reason: used to withdraw a submission and to move it
  * between states. USWDS modal, so focus is trapped while open and returns to the opener after.
  */
-import {
-  Button,
-  ButtonGroup,
-  Modal,
-  ModalFooter,
-  ModalHeading,
-  type ModalRef,
-  ModalToggleButton,
-  Textarea,
-} from '@trussworks/react-uswds'
+import { Modal, ModalHeading, type ModalRef, Textarea } from '@trussworks/react-uswds'
 import { type ChangeEvent, type FormEvent, type ReactNode, type RefObject, useState } from 'react'
 import { isProblem } from '../api.ts'
+import { ModalActions } from '../platform/ConfirmModal.tsx'
 import { Field } from '../platform/Field.tsx'
 import { ProblemAlert } from '../platform/ProblemAlert.tsx'
 
@@ -90,21 +82,12 @@ export function ReasonModal(props: Props) {
             />
           )}
         </Field>
-        <ModalFooter>
-          <ButtonGroup>
-            <Button type="submit" secondary={danger} disabled={pending}>
-              {pending ? 'Working…' : confirmLabel}
-            </Button>
-            <ModalToggleButton
-              modalRef={modalRef}
-              closer
-              unstyled
-              className="padding-105 text-center"
-            >
-              Cancel
-            </ModalToggleButton>
-          </ButtonGroup>
-        </ModalFooter>
+        <ModalActions
+          modalRef={modalRef}
+          pending={pending}
+          confirmLabel={confirmLabel}
+          danger={danger}
+        />
       </form>
     </Modal>
   )
