@@ -72,6 +72,11 @@ program
     const app = await createHttpApp(rt, services)
     installShutdown(rt, async () => app.close(), settings)
     await app.listen({ port: settings.port, host: settings.host })
+    // Proofs read fewer nodes once the upper tree is in memory; serving does not wait for it.
+    services.translog.warmProofCache().then(
+      (warmed) => log.info(warmed, 'transparency-log proof cache warmed'),
+      (err) => log.warn({ err }, 'transparency-log proof cache warm-up stopped'),
+    )
     const local = ['0.0.0.0', '127.0.0.1', '::', '::1'].includes(settings.host)
     process.stdout.write(
       `\nearlywatch is running at http://${local ? 'localhost' : settings.host}:${settings.port}\n`,
