@@ -5,6 +5,8 @@
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { benchmarkRoutes } from './benchmark/routes.ts'
+import { type BenchmarkService, createBenchmarkService } from './benchmark/service.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
 import { adminRoutes } from './platform/http/admin-routes.ts'
@@ -26,6 +28,7 @@ import { witnessRoutes } from './translog/witness-routes.ts'
 
 export interface Services {
   accounts: AccountsService
+  benchmark: BenchmarkService
   notifications: NotificationsService
   program: ProgramService
   translog: TranslogService
@@ -71,7 +74,8 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  return { accounts, notifications, program, translog, witnesses }
+  const benchmark = createBenchmarkService({ db: rt.db, clock: rt.clock, translog })
+  return { accounts, benchmark, notifications, program, translog, witnesses }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */
@@ -94,6 +98,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       },
       { prefix: '/api', plugin: programRoutes({ program: services.program }) },
       { prefix: '/api', plugin: notificationsRoutes({ notifications: services.notifications }) },
+      { prefix: '/api', plugin: benchmarkRoutes({ benchmark: services.benchmark }) },
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },
