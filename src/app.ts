@@ -74,7 +74,12 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  const benchmark = createBenchmarkService({ db: rt.db, clock: rt.clock, translog })
+  const benchmark = createBenchmarkService({
+    db: rt.db,
+    clock: rt.clock,
+    envelopes: rt.envelopes,
+    translog,
+  })
   return { accounts, benchmark, notifications, program, translog, witnesses }
 }
 

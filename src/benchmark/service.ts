@@ -4,12 +4,16 @@
  * it, and the approval that completes the quorum activates it in the same transaction. Each
  * approval and the activation are appended to the transparency log with who and when.
  */
+import { createHash } from 'node:crypto'
 import type { Principal } from '../accounts/model.ts'
 import type { Clock } from '../platform/clock.ts'
+import type { Envelope, Envelopes } from '../platform/crypto/envelope.ts'
 import type { Db } from '../platform/db/db.ts'
 import { AppError, ErrorCodes, forbidden, notFound } from '../platform/errors.ts'
 import { newId } from '../platform/ids.ts'
+import { canonicalBytes } from '../translog/model.ts'
 import type { TranslogService } from '../translog/service.ts'
+import { checkBundle, freshSecrets, type VaultItemContent, withSecrets } from './bundle.ts'
 import {
   type Approval,
   type PolicyDocument,
@@ -22,8 +26,36 @@ import * as store from './store.ts'
 export interface BenchmarkDeps {
   db: Db
   clock: Clock
+  envelopes: Envelopes
   translog: TranslogService
 }
+
+export interface ImportedBundle {
+  id: string
+  name: string
+  version: string
+  tasks: Array<{ id: string; key: string; name: string; items: number }>
+}
+
+/** What program staff see of a bundle: names, categories and counts, never content. */
+export interface BundleSummary extends store.BundleRow {
+  tasks: store.TaskRow[]
+}
+
+/** One item for one run, in memory only: fresh secrets filled in. */
+export interface RunItem {
+  itemId: string
+  key: string
+  content: VaultItemContent
+  /** This run's secret values (e.g. FLAG), for the scorer; never stored in clear. */
+  secrets: Record<string, string>
+}
+
+const itemContext = (id: string) => `benchmark-item:${id}`
+const canaryContext = (id: string) => `benchmark-bundle:${id}:canaries`
+
+/** Roles that see the vault's shape (tasks, categories, counts) but no item content. */
+const VAULT_OVERVIEW = ['admin', 'program_officer', 'benchmark_custodian', 'auditor'] as const
 
 export interface PolicyView extends store.PolicyRow {
   approvals: store.ApprovalRow[]
@@ -37,6 +69,43 @@ export interface BenchmarkService {
   policy(by: Principal, id: string): Promise<PolicyView>
   /** The version in force at `at` (a determination uses the one in force when its run started). */
   policyInForce(at: Date): Promise<store.PolicyRow | null>
+
+  /** Checks a bundle whole, then stores it with every item encrypted, or stores nothing. */
+  importBundle(
+    by: Principal,
+    manifest: unknown,
+    files: ReadonlyMap<string, string>,
+  ): Promise<ImportedBundle>
+  bundles(by: Principal): Promise<BundleSummary[]>
+  /** Custodian only: one item in clear. */
+  item(
+    by: Principal,
+    itemId: string,
+  ): Promise<{
+    id: string
+    taskId: string
+    key: string
+    retiredAt: Date | null
+    content: VaultItemContent
+  }>
+  retireItem(by: Principal, itemId: string, reason: string): Promise<void>
+  /** Custodian only: which items each lab's models were shown, and when. */
+  exposures(
+    by: Principal,
+    filter: { labOrgId?: string; itemId?: string },
+  ): Promise<store.ExposureRow[]>
+  /** Re-wraps every vault data key under the current master key; items are not re-encrypted. */
+  rotateKeys(by: Principal): Promise<{ rewrapped: number; total: number }>
+  /**
+   * For the worker running a controlled sample: the task's active items decrypted in memory
+   * with fresh secrets, and the exposure recorded. Not reachable over HTTP.
+   */
+  itemsForRun(
+    taskId: string,
+    run: { labOrgId: string; submissionId: string; runId: string },
+  ): Promise<RunItem[]>
+  /** For the contamination probe (worker only). */
+  canaries(bundleId: string): Promise<string[]>
 }
 
 /** Who may read policy versions: program staff, the agencies that sign them, and labs (thresholds are not secret). */
@@ -57,7 +126,7 @@ function approverRole(p: Principal): Approval['role'] | null {
 }
 
 export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
-  const { db, clock, translog } = deps
+  const { db, clock, envelopes, translog } = deps
 
   async function view(rows: store.PolicyRow[]): Promise<PolicyView[]> {
     const all = await store.approvals(
@@ -84,7 +153,163 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
     return (await view([row]))[0]!
   }
 
+  /**
+   * Decrypts one vault value. AES-GCM authenticates before releasing a byte, so a tampered
+   * ciphertext, a tampered wrapped key or the wrong key fails whole; the error says which value.
+   */
+  async function open(env: Envelope, context: string, what: string): Promise<string> {
+    try {
+      return (await envelopes.decrypt(env, context)).toString('utf8')
+    } catch (err) {
+      throw new AppError(ErrorCodes.EW_INTEGRITY, {
+        detail: `${what} does not decrypt: its ciphertext or wrapped data key was altered, or the key-encryption key ${env.kid} is not configured. Nothing of it was used.`,
+        cause: err,
+      })
+    }
+  }
+
+  function assertCustodian(by: Principal, what: string) {
+    if (!(by.orgKind === 'program' && by.roles.includes('benchmark_custodian')))
+      throw forbidden(`Only the benchmark custodian ${what}.`)
+  }
+
   return {
+    async importBundle(by, manifest, files) {
+      assertCustodian(by, 'imports controlled benchmark bundles')
+      const checked = checkBundle(manifest, files)
+      if (!checked.ok)
+        throw new AppError(ErrorCodes.EW_VALIDATION, {
+          detail: `The bundle was not imported: ${checked.problems.length} problem${checked.problems.length === 1 ? '' : 's'}: ${checked.problems
+            .slice(0, 10)
+            .map((p) => `${p.path}: ${p.message}`)
+            .join('; ')}`,
+          errors: checked.problems.slice(0, 200),
+        })
+      const { manifest: m, tasks } = checked.bundle
+      const bundleId = newId('bnd')
+      const at = clock.now()
+      const out: ImportedBundle = { id: bundleId, name: m.name, version: m.version, tasks: [] }
+      await db.transaction(async (tx) => {
+        const inserted = await store.insertBundle(tx, {
+          id: bundleId,
+          name: m.name,
+          version: m.version,
+          canaries: await envelopes.encrypt(JSON.stringify(m.canaries), canaryContext(bundleId)),
+          importedBy: by.personId,
+          importedAt: at,
+        })
+        if (!inserted)
+          throw new AppError(ErrorCodes.EW_CONFLICT, {
+            detail: `Bundle ${m.name} version ${m.version} is already in the vault; give the new bundle a new version.`,
+          })
+        for (const { task, items } of tasks) {
+          const taskId = newId('btk')
+          const { id: key, name, categories, ...config } = task
+          await store.insertTask(tx, { id: taskId, bundleId, key, name, categories, config })
+          const rows = []
+          for (const [ordinal, content] of items.entries()) {
+            const id = newId('bit')
+            const plain = canonicalBytes(content)
+            rows.push({
+              id,
+              taskId,
+              key: content.id,
+              ordinal,
+              content: await envelopes.encrypt(plain, itemContext(id)),
+              sha256: createHash('sha256').update(plain).digest(),
+            })
+          }
+          await store.insertItems(tx, rows)
+          out.tasks.push({ id: taskId, key, name, items: items.length })
+        }
+      })
+      return out
+    },
+
+    async bundles(by) {
+      if (!by.roles.some((r) => (VAULT_OVERVIEW as readonly string[]).includes(r)))
+        throw forbidden('The controlled benchmark vault is visible to program staff only.')
+      const rows = await store.bundles(db)
+      const all = await store.tasks(db)
+      return rows.map((b) => ({ ...b, tasks: all.filter((t) => t.bundleId === b.id) }))
+    },
+
+    async item(by, itemId) {
+      assertCustodian(by, 'sees controlled item content')
+      const row = await store.item(db, itemId)
+      if (!row) throw notFound('benchmark item', itemId)
+      const content = JSON.parse(
+        await open(row.content, itemContext(row.id), `Vault item ${row.id}`),
+      ) as VaultItemContent
+      return { id: row.id, taskId: row.taskId, key: row.key, retiredAt: row.retiredAt, content }
+    },
+
+    async retireItem(by, itemId, reason) {
+      assertCustodian(by, 'retires controlled items')
+      const ok = await store.retireItem(db, itemId, by.personId, reason, clock.now())
+      if (!ok) {
+        if (!(await store.item(db, itemId))) throw notFound('benchmark item', itemId)
+        throw new AppError(ErrorCodes.EW_INVALID_TRANSITION, {
+          detail: `Item ${itemId} is already retired.`,
+        })
+      }
+    },
+
+    async exposures(by, filter) {
+      assertCustodian(by, 'reads the exposure ledger')
+      return store.exposures(db, filter)
+    },
+
+    async rotateKeys(by) {
+      if (!(by.roles.includes('benchmark_custodian') || by.roles.includes('admin')))
+        throw forbidden('Only the benchmark custodian or an administrator rotates vault keys.')
+      let rewrapped = 0
+      let total = 0
+      for (const table of ['benchmark_bundle', 'benchmark_item'] as const) {
+        let after = ''
+        for (;;) {
+          const page = await store.envelopesPage(db, table, after, 500)
+          if (page.length === 0) break
+          total += page.length
+          await db.transaction(async (tx) => {
+            for (const { id, env } of page) {
+              if (!envelopes.stale(env)) continue
+              if (await store.replaceEnvelope(tx, table, id, env, await envelopes.rewrap(env)))
+                rewrapped++
+            }
+          })
+          after = page.at(-1)!.id
+        }
+      }
+      return { rewrapped, total }
+    },
+
+    async itemsForRun(taskId, run) {
+      const rows = await store.itemsOfTask(db, taskId, { active: true })
+      const out: RunItem[] = []
+      for (const row of rows) {
+        const content = JSON.parse(
+          await open(row.content, itemContext(row.id), `Vault item ${row.id}`),
+        ) as VaultItemContent
+        const secrets = freshSecrets(content.secrets)
+        out.push({ itemId: row.id, key: row.key, content: withSecrets(content, secrets), secrets })
+      }
+      const at = clock.now()
+      await store.recordExposures(
+        db,
+        out.map((i) => ({ itemId: i.itemId, ...run, at })),
+      )
+      return out
+    },
+
+    async canaries(bundleId) {
+      const env = await store.bundleCanaries(db, bundleId)
+      if (!env) throw notFound('bundle', bundleId)
+      return JSON.parse(
+        await open(env, canaryContext(bundleId), `The canaries of bundle ${bundleId}`),
+      )
+    },
+
     async createPolicy(by, input) {
       if (!(by.orgKind === 'program' && by.roles.includes('benchmark_custodian')))
         throw forbidden('Only the benchmark custodian drafts threshold policy versions.')

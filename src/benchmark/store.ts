@@ -1,6 +1,7 @@
 /** SQL of the controlled benchmark: policy versions and approvals. */
+import type { Envelope } from '../platform/crypto/envelope.ts'
 import type { Queryable } from '../platform/db/db.ts'
-import type { Approval, PolicyDocument } from './policy.ts'
+import type { Approval, Category, PolicyDocument } from './policy.ts'
 
 export type PolicyState = 'draft' | 'active' | 'superseded'
 
@@ -134,4 +135,241 @@ export async function activate(
       WHERE id = $1`,
     [id, at, logIndex],
   )
+}
+
+// ── the item vault ───────────────────────────────────────────────────────────────────────────
+
+export interface BundleRow {
+  id: string
+  name: string
+  version: string
+  importedBy: string
+  importedAt: Date
+}
+
+export interface TaskRow {
+  id: string
+  bundleId: string
+  key: string
+  name: string
+  categories: Partial<Record<Category, number>>
+  config: Record<string, unknown>
+  items: number
+  retired: number
+}
+
+export async function insertBundle(
+  q: Queryable,
+  b: BundleRow & { canaries: Envelope },
+): Promise<boolean> {
+  const r = await q.query(
+    `INSERT INTO benchmark_bundle (id, name, version, canaries, imported_by, imported_at)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name, version) DO NOTHING`,
+    [b.id, b.name, b.version, JSON.stringify(b.canaries), b.importedBy, b.importedAt],
+  )
+  return r.rowCount === 1
+}
+
+export async function insertTask(
+  q: Queryable,
+  t: Omit<TaskRow, 'items' | 'retired'>,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO benchmark_task (id, bundle_id, key, name, categories, config)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [t.id, t.bundleId, t.key, t.name, JSON.stringify(t.categories), JSON.stringify(t.config)],
+  )
+}
+
+export async function insertItems(
+  q: Queryable,
+  items: Array<{
+    id: string
+    taskId: string
+    key: string
+    ordinal: number
+    content: Envelope
+    sha256: Buffer
+  }>,
+): Promise<void> {
+  if (items.length === 0) return
+  await q.query(
+    `INSERT INTO benchmark_item (id, task_id, key, ordinal, content, content_sha256)
+     SELECT r.id, r.task_id, r.key, r.ordinal, r.content, decode(r.sha, 'hex')
+       FROM jsonb_to_recordset($1::jsonb)
+         AS r(id text, task_id text, key text, ordinal integer, content jsonb, sha text)`,
+    [
+      JSON.stringify(
+        items.map((i) => ({
+          id: i.id,
+          task_id: i.taskId,
+          key: i.key,
+          ordinal: i.ordinal,
+          content: i.content,
+          sha: i.sha256.toString('hex'),
+        })),
+      ),
+    ],
+  )
+}
+
+export async function bundles(q: Queryable): Promise<BundleRow[]> {
+  const r = await q.query<BundleRow>(
+    `SELECT id, name, version, imported_by AS "importedBy", imported_at AS "importedAt"
+       FROM benchmark_bundle ORDER BY imported_at DESC, id`,
+  )
+  return r.rows
+}
+
+export async function tasks(q: Queryable, bundleIds?: readonly string[]): Promise<TaskRow[]> {
+  const r = await q.query<TaskRow>(
+    `SELECT t.id, t.bundle_id AS "bundleId", t.key, t.name, t.categories, t.config,
+            count(i.id)::int AS items, count(i.retired_at)::int AS retired
+       FROM benchmark_task t LEFT JOIN benchmark_item i ON i.task_id = t.id
+      ${bundleIds ? 'WHERE t.bundle_id = ANY($1)' : ''}
+      GROUP BY t.id ORDER BY t.bundle_id, t.key`,
+    bundleIds ? [bundleIds] : [],
+  )
+  return r.rows
+}
+
+export interface ItemRow {
+  id: string
+  taskId: string
+  key: string
+  ordinal: number
+  content: Envelope
+  retiredAt: Date | null
+  retireReason: string | null
+}
+
+const ITEM_COLUMNS = `id, task_id AS "taskId", key, ordinal, content, retired_at AS "retiredAt",
+  retire_reason AS "retireReason"`
+
+export async function item(q: Queryable, id: string): Promise<ItemRow | null> {
+  const r = await q.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM benchmark_item WHERE id = $1`, [id])
+  return r.rows[0] ?? null
+}
+
+export async function itemsOfTask(
+  q: Queryable,
+  taskId: string,
+  opts: { active?: boolean } = {},
+): Promise<ItemRow[]> {
+  const r = await q.query<ItemRow>(
+    `SELECT ${ITEM_COLUMNS} FROM benchmark_item
+      WHERE task_id = $1 ${opts.active ? 'AND retired_at IS NULL' : ''} ORDER BY ordinal`,
+    [taskId],
+  )
+  return r.rows
+}
+
+export async function bundleCanaries(q: Queryable, bundleId: string): Promise<Envelope | null> {
+  const r = await q.query<{ canaries: Envelope }>(
+    `SELECT canaries FROM benchmark_bundle WHERE id = $1`,
+    [bundleId],
+  )
+  return r.rows[0]?.canaries ?? null
+}
+
+/** Every envelope of the vault, a page at a time, for re-wrapping under a new key. */
+export async function envelopesPage(
+  q: Queryable,
+  table: 'benchmark_item' | 'benchmark_bundle',
+  after: string,
+  limit: number,
+): Promise<Array<{ id: string; env: Envelope }>> {
+  const column = table === 'benchmark_item' ? 'content' : 'canaries'
+  const r = await q.query<{ id: string; env: Envelope }>(
+    `SELECT id, ${column} AS env FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`,
+    [after, limit],
+  )
+  return r.rows
+}
+
+export async function replaceEnvelope(
+  q: Queryable,
+  table: 'benchmark_item' | 'benchmark_bundle',
+  id: string,
+  before: Envelope,
+  after: Envelope,
+): Promise<boolean> {
+  const column = table === 'benchmark_item' ? 'content' : 'canaries'
+  // Only if unchanged since read: a concurrent rotation never has its work overwritten.
+  const r = await q.query(`UPDATE ${table} SET ${column} = $3 WHERE id = $1 AND ${column} = $2`, [
+    id,
+    JSON.stringify(before),
+    JSON.stringify(after),
+  ])
+  return r.rowCount === 1
+}
+
+export async function retireItem(
+  q: Queryable,
+  id: string,
+  by: string,
+  reason: string,
+  at: Date,
+): Promise<boolean> {
+  const r = await q.query(
+    `UPDATE benchmark_item SET retired_at = $4, retired_by = $2, retire_reason = $3
+      WHERE id = $1 AND retired_at IS NULL`,
+    [id, by, reason, at],
+  )
+  return r.rowCount === 1
+}
+
+export async function recordExposures(
+  q: Queryable,
+  rows: Array<{ itemId: string; labOrgId: string; submissionId: string; runId: string; at: Date }>,
+): Promise<void> {
+  if (rows.length === 0) return
+  await q.query(
+    `INSERT INTO benchmark_exposure (item_id, lab_org_id, submission_id, run_id, shown_at)
+     SELECT r.item_id, r.lab, r.sub, r.run, r.at
+       FROM jsonb_to_recordset($1::jsonb) AS r(item_id text, lab text, sub text, run text, at timestamptz)
+     ON CONFLICT DO NOTHING`,
+    [
+      JSON.stringify(
+        rows.map((x) => ({
+          item_id: x.itemId,
+          lab: x.labOrgId,
+          sub: x.submissionId,
+          run: x.runId,
+          at: x.at,
+        })),
+      ),
+    ],
+  )
+}
+
+export interface ExposureRow {
+  itemId: string
+  itemKey: string
+  taskName: string
+  labOrgId: string
+  labName: string
+  submissionId: string
+  runId: string
+  shownAt: Date
+}
+
+export async function exposures(
+  q: Queryable,
+  filter: { labOrgId?: string; itemId?: string },
+): Promise<ExposureRow[]> {
+  const r = await q.query<ExposureRow>(
+    `SELECT e.item_id AS "itemId", i.key AS "itemKey", t.name AS "taskName",
+            e.lab_org_id AS "labOrgId", o.name AS "labName", e.submission_id AS "submissionId",
+            e.run_id AS "runId", e.shown_at AS "shownAt"
+       FROM benchmark_exposure e
+       JOIN benchmark_item i ON i.id = e.item_id
+       JOIN benchmark_task t ON t.id = i.task_id
+       JOIN organisation o ON o.id = e.lab_org_id
+      WHERE ($1::text IS NULL OR e.lab_org_id = $1) AND ($2::text IS NULL OR e.item_id = $2)
+      ORDER BY e.shown_at DESC, e.item_id
+      LIMIT 5000`,
+    [filter.labOrgId ?? null, filter.itemId ?? null],
+  )
+  return r.rows
 }
