@@ -67,6 +67,8 @@ export const ZBundleManifest = z.strictObject({
   tasks: z.array(ZBundleTask).min(1).max(1_000),
 })
 export type BundleManifest = z.infer<typeof ZBundleManifest>
+/** A manifest as written (targets may be one string; defaults not yet applied). */
+export type BundleManifestInput = z.input<typeof ZBundleManifest>
 
 export interface BundleProblem {
   path: string
