@@ -7,6 +7,8 @@ import { SignInPage } from './accounts/SignInPage.tsx'
 import { hasRole, type Session, useSession } from './accounts/session.ts'
 import { TokensPage } from './accounts/TokensPage.tsx'
 import { AdminPage } from './admin/AdminPage.tsx'
+import { PoliciesPage } from './benchmark/PoliciesPage.tsx'
+import { VaultPage } from './benchmark/VaultPage.tsx'
 import { NotificationsPage } from './notifications/NotificationsPage.tsx'
 import { ErrorBoundary } from './platform/ErrorBoundary.tsx'
 import { Layout } from './platform/Layout.tsx'
@@ -80,6 +82,14 @@ function SignedInRoutes({ session }: { session: Session }) {
       <AdminPage />
     ) : (
       <NotAllowed what="Only administrators manage organisations, people and roles." />
+    )
+  }
+  if (pathname === '/benchmark/policy') return <PoliciesPage session={session} />
+  if (pathname === '/benchmark/vault') {
+    return hasRole(session, 'admin', 'program_officer', 'benchmark_custodian', 'auditor') ? (
+      <VaultPage session={session} />
+    ) : (
+      <NotAllowed what="The controlled benchmark vault is visible to program staff only." />
     )
   }
   if (pathname === '/submissions/new') {

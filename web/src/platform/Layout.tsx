@@ -131,6 +131,20 @@ function SignedInHeader({ session }: { session: Session }) {
       pathname === '/notifications',
     ),
     navLink('/transparency', <span>Transparency</span>, isTransparency(pathname)),
+    hasRole(
+      session,
+      'benchmark_custodian',
+      'agency_signatory',
+      'program_officer',
+      'auditor',
+      'lab_member',
+    )
+      ? navLink(
+          '/benchmark/policy',
+          <span>Threshold policy</span>,
+          pathname.startsWith('/benchmark'),
+        )
+      : null,
     // Administrators of the organisation acted for only; the server checks the role anyway.
     hasRole(session, 'admin')
       ? navLink('/admin', <span>Administration</span>, pathname === '/admin')
