@@ -5,6 +5,9 @@
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { CLEARINGHOUSE_JOBS, registerClearinghouseJobs } from './clearinghouse/jobs.ts'
+import { clearinghouseRoutes } from './clearinghouse/routes.ts'
+import { type ClearinghouseService, createClearinghouseService } from './clearinghouse/service.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
 import { adminRoutes } from './platform/http/admin-routes.ts'
@@ -26,6 +29,7 @@ import { witnessRoutes } from './translog/witness-routes.ts'
 
 export interface Services {
   accounts: AccountsService
+  clearinghouse: ClearinghouseService
   notifications: NotificationsService
   program: ProgramService
   translog: TranslogService
@@ -42,7 +46,7 @@ export function logOrigin(publicUrl: string): string {
 }
 
 export async function createServices(rt: Runtime): Promise<Services> {
-  await rt.jobs.register(...PROGRAM_JOBS, ...TRANSLOG_JOBS)
+  await rt.jobs.register(...PROGRAM_JOBS, ...TRANSLOG_JOBS, ...CLEARINGHOUSE_JOBS)
   const translog = createTranslogService({
     db: rt.db,
     clock: rt.clock,
@@ -71,13 +75,24 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  return { accounts, notifications, program, translog, witnesses }
+  // isKnownExploited (the KEV catalog) is injected here once the inventory capability provides it.
+  const clearinghouse = createClearinghouseService({
+    db: rt.db,
+    clock: rt.clock,
+    jobs: rt.jobs,
+    envelopes: rt.envelopes,
+    notifications,
+    translog,
+    accounts,
+  })
+  return { accounts, clearinghouse, notifications, program, translog, witnesses }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */
 export function registerJobHandlers(rt: Runtime, services: Services): void {
   registerProgramJobs(rt.jobs, services.program)
   registerTranslogJobs(rt.jobs, services.translog, services.witnesses)
+  registerClearinghouseJobs(rt.jobs, services.clearinghouse)
 }
 
 export async function createHttpApp(rt: Runtime, services: Services): Promise<FastifyInstance> {
@@ -94,6 +109,10 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       },
       { prefix: '/api', plugin: programRoutes({ program: services.program }) },
       { prefix: '/api', plugin: notificationsRoutes({ notifications: services.notifications }) },
+      {
+        prefix: '/api/clearinghouse',
+        plugin: clearinghouseRoutes({ clearinghouse: services.clearinghouse }),
+      },
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },
