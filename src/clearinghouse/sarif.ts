@@ -178,7 +178,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 /** `CWE-79`, `cwe-079`, `external/cwe/cwe-079`, `CWE-78/api-handler` → `CWE-79` / `CWE-78`. */
 export function cweOf(text: string | undefined | null): string | null {
   if (!text) return null
-  const m = /(?:^|[/\s(])cwe-0*(\d{1,5})(?![\d])/i.exec(text) ?? /^cwe-0*(\d{1,5})/i.exec(text)
+  const m = /(?:^|[/\s(])cwe-0*(\d{1,5})(?!\w)/i.exec(text)
   return m ? `CWE-${m[1]}` : null
 }
 

@@ -1,61 +1,11 @@
 /** The clearinghouse service against a real database: intake, SARIF, de-duplication, triage, SSVC, SLAs, cases, VEX and embargo. */
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { type TestContext, test } from 'node:test'
-import type { OrgKind, Role } from '../accounts/model.ts'
-import { seedMember } from '../accounts/testing.ts'
-import { createServices } from '../app.ts'
-import { DAY_MS, fixedClock } from '../platform/clock.ts'
+import { test } from 'node:test'
+import { DAY_MS } from '../platform/clock.ts'
 import { isAppError } from '../platform/errors.ts'
-import { testRuntime } from '../platform/testing.ts'
 import { SlaCheck } from './jobs.ts'
-import { createClearinghouseService, type ReportInput } from './service.ts'
-
-const START = '2026-11-02T00:00:00Z'
-
-export const sarif = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`./fixtures/sarif/${name}`, import.meta.url), 'utf8'))
-
-export async function setup(t: TestContext, opts: { kev?: readonly string[] } = {}) {
-  const clock = fixedClock(START)
-  const rt = await testRuntime(t, { clock })
-  const services = await createServices(rt)
-  const kevAsked: string[][] = []
-  const ch = createClearinghouseService({
-    db: rt.db,
-    clock,
-    jobs: rt.jobs,
-    envelopes: rt.envelopes,
-    notifications: services.notifications,
-    translog: services.translog,
-    accounts: services.accounts,
-    isKnownExploited: (ids) => {
-      kevAsked.push([...ids])
-      return ids.some((id) => opts.kev?.includes(id))
-    },
-  })
-  const member = (kind: OrgKind, roles: Role[], orgId?: string) =>
-    seedMember(services.accounts, { kind, roles, ...(orgId ? { orgId } : {}) })
-  const analyst = await member('program', ['analyst'])
-  const partner = await member('partner', ['partner_member'])
-  const vendor = await member('vendor', ['vendor_member'])
-  return { rt, clock, services, ch, member, analyst, partner, vendor, kevAsked }
-}
-
-export function reportInput(over: Partial<ReportInput> = {}): ReportInput {
-  return {
-    title: 'Stored XSS in the comment preview',
-    description: 'Comment bodies are rendered as HTML in the preview pane.',
-    reproduction: '1. Post a comment <img src=x onerror=alert(1)>\n2. Open the preview',
-    product: { purl: 'pkg:npm/acme-forum@2.3.0' },
-    cwe: 'CWE-79',
-    cvss31: 'CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N',
-    cvss40: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:P/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N',
-    foundWith: { method: 'manual' },
-    creditWanted: true,
-    ...over,
-  }
-}
+import type { ReportInput } from './service.ts'
+import { reportInput, START, sarif, setup } from './testing.ts'
 
 const countReports = async (t: {
   rt: { db: { query: <T>(s: string) => Promise<{ rows: T[] }> } }
