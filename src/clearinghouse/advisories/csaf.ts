@@ -311,8 +311,9 @@ export function toCsaf(a: Advisory, profile: CsafProfile, ctx: ExportContext): J
       title: c.title,
       tracking: {
         current_release_date: current,
+        // A published document's bytes never change between fetches: its hashes and signature hold.
         generator: {
-          date: iso(ctx.now),
+          date: published ? current : iso(ctx.now),
           engine: { name: 'earlywatch', version: ctx.generatorVersion },
         },
         id: a.id,

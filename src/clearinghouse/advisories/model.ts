@@ -268,10 +268,10 @@ export function validateContent(c: AdvisoryContent, field = 'body'): AdvisoryCon
         throw invalid(`${at}.purl`, `not a package URL: ${(err as Error).message}`)
       }
     }
-    if (p.status === 'known_not_affected' && !p.justification)
+    if (p.status === 'known_not_affected' && !p.justification && !p.statement?.trim())
       throw invalid(
         `${at}.justification`,
-        `not affected needs a justification: one of ${JUSTIFICATIONS.join(', ')}`,
+        `not affected needs a justification (one of ${JUSTIFICATIONS.join(', ')}) or an impact statement`,
       )
     if (p.status !== 'known_not_affected' && p.justification)
       throw invalid(
