@@ -2,9 +2,19 @@
  * The composition root: builds each capability's service from the runtime, registers job
  * definitions and handlers, and assembles the HTTP server. The only file that knows them all.
  */
+import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { ADVISORY_JOBS, registerAdvisoryJobs } from './clearinghouse/advisories/jobs.ts'
+import { parseCveBlock } from './clearinghouse/advisories/model.ts'
+import { advisoryRoutes, csafProviderRoutes, osvRoutes } from './clearinghouse/advisories/routes.ts'
+import {
+  type AdvisoryService,
+  createAdvisoryService,
+  noCases,
+} from './clearinghouse/advisories/service.ts'
+import { type CsafSigner, loadSigner } from './clearinghouse/advisories/signing.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
 import { adminRoutes } from './platform/http/admin-routes.ts'
@@ -26,6 +36,8 @@ import { witnessRoutes } from './translog/witness-routes.ts'
 
 export interface Services {
   accounts: AccountsService
+  advisories: AdvisoryService
+  csafSigner: CsafSigner | null
   notifications: NotificationsService
   program: ProgramService
   translog: TranslogService
@@ -42,7 +54,7 @@ export function logOrigin(publicUrl: string): string {
 }
 
 export async function createServices(rt: Runtime): Promise<Services> {
-  await rt.jobs.register(...PROGRAM_JOBS, ...TRANSLOG_JOBS)
+  await rt.jobs.register(...PROGRAM_JOBS, ...TRANSLOG_JOBS, ...ADVISORY_JOBS)
   const translog = createTranslogService({
     db: rt.db,
     clock: rt.clock,
@@ -71,13 +83,27 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  return { accounts, notifications, program, translog, witnesses }
+  const cveBlock = rt.settings.raw.EARLYWATCH_CVE_BLOCK
+  const keyFile = rt.settings.raw.EARLYWATCH_CSAF_OPENPGP_KEY_FILE
+  const csafSigner = keyFile ? await loadSigner(readFileSync(keyFile, 'utf8')) : null
+  // The case half (cases) and the inventory matcher (onAdvisoryPublished) are wired here as they land.
+  const advisories = createAdvisoryService({
+    db: rt.db,
+    clock: rt.clock,
+    jobs: rt.jobs,
+    translog,
+    cases: noCases,
+    publicUrl: rt.settings.publicUrl,
+    cveBlock: cveBlock ? parseCveBlock(cveBlock) : null,
+  })
+  return { accounts, advisories, csafSigner, notifications, program, translog, witnesses }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */
 export function registerJobHandlers(rt: Runtime, services: Services): void {
   registerProgramJobs(rt.jobs, services.program)
   registerTranslogJobs(rt.jobs, services.translog, services.witnesses)
+  registerAdvisoryJobs(rt.jobs, services.advisories)
 }
 
 export async function createHttpApp(rt: Runtime, services: Services): Promise<FastifyInstance> {
@@ -97,6 +123,16 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },
+      { prefix: '/api', plugin: advisoryRoutes({ advisories: services.advisories }) },
+      // Public: the CSAF provider (/.well-known/csaf) and the osv.dev-compatible API (/v1).
+      {
+        prefix: '',
+        plugin: csafProviderRoutes({
+          advisories: services.advisories,
+          signer: services.csafSigner,
+        }),
+      },
+      { prefix: '', plugin: osvRoutes({ advisories: services.advisories }) },
       { prefix: '/api/admin', plugin: adminRoutes({ jobs: rt.jobs }) },
     ],
     ready: async () => {

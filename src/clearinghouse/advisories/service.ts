@@ -528,13 +528,13 @@ export function createAdvisoryService(deps: AdvisoryDeps): AdvisoryService {
         : payload.caseId
           ? await store.findByCase(db, payload.caseId)
           : null
-      if (!pre || pre.state !== 'draft') return { published: false, advisoryId: pre?.id ?? null }
+      if (pre?.state !== 'draft') return { published: false, advisoryId: pre?.id ?? null }
       // The case is read before the transaction opens: its service has its own connection.
       const c = pre.caseId ? await cases.caseForAdvisory(pre.caseId) : null
       const agreed = pre.caseId ? await cases.allVendorsAgreeToPublish(pre.caseId) : false
       return db.transaction(async (tx) => {
         const a = await store.find(tx, pre.id, { forUpdate: true })
-        if (!a || a.state !== 'draft') return { published: false, advisoryId: pre.id }
+        if (a?.state !== 'draft') return { published: false, advisoryId: pre.id }
         let current = a
         // The case's date wins: it may have moved since the job was sent.
         if (c && (c.disclosureAt?.getTime() ?? null) !== (a.publishAt?.getTime() ?? null)) {
@@ -567,7 +567,7 @@ export function createAdvisoryService(deps: AdvisoryDeps): AdvisoryService {
 
     async notifyPublished(payload) {
       const a = await store.find(db, payload.advisoryId)
-      if (!a || a.state !== 'published' || !deps.onAdvisoryPublished) return
+      if (a?.state !== 'published' || !deps.onAdvisoryPublished) return
       if (a.tlp !== 'CLEAR' && a.tlp !== 'GREEN') return
       await deps.onAdvisoryPublished(toOsv(a, deps.publicUrl, clock.now()))
     },
@@ -628,7 +628,9 @@ export function createAdvisoryService(deps: AdvisoryDeps): AdvisoryService {
     },
 
     async publicGet(id) {
-      const a = await store.find(db, id)
+      // By our id, or by the CVE id an OSV client may know it by.
+      const a =
+        (await store.find(db, id)) ?? (/^CVE-/.test(id) ? await store.findByCve(db, id) : null)
       if (!a || !isPublic(a)) throw notFound('advisory', id)
       return a
     },

@@ -10,6 +10,8 @@ import validateCsafLib from '@secvisogram/csaf-validator-lib/validate.js'
 import { Ajv as Ajv7, type ErrorObject } from 'ajv'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
+import providerSchema from './schemas/csaf-provider-schema.json' with { type: 'json' }
+import csafSchema from './schemas/csaf-schema.json' with { type: 'json' }
 import cveSchema from './schemas/cve5-bundled.json' with { type: 'json' }
 import osvSchema from './schemas/osv-schema.json' with { type: 'json' }
 
@@ -75,6 +77,30 @@ export function validateCve(doc: unknown): ValidationResult {
   return {
     valid: ok,
     errors: ok ? [] : ajvProblems(cveCheck.errors, 'cve-5.1-schema'),
+    warnings: [],
+  }
+}
+
+const providerAjv = new Ajv2020({ allErrors: true, strict: false })
+addFormats.default(providerAjv)
+// The provider schema takes its publisher object from the CSAF document schema, by URL. Only
+// that part is registered: the rest refers on to FIRST's CVSS schemas, which it never needs.
+providerAjv.addSchema({
+  $id: csafSchema.$id,
+  $schema: csafSchema.$schema,
+  $defs: csafSchema.$defs,
+  properties: {
+    document: { properties: { publisher: csafSchema.properties.document.properties.publisher } },
+  },
+})
+const providerCheck = providerAjv.compile(providerSchema)
+
+/** provider-metadata.json against the CSAF 2.0 provider schema. */
+export function validateProviderMetadata(doc: unknown): ValidationResult {
+  const ok = providerCheck(doc)
+  return {
+    valid: ok,
+    errors: ok ? [] : ajvProblems(providerCheck.errors, 'csaf-provider-schema'),
     warnings: [],
   }
 }
