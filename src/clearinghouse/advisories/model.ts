@@ -7,7 +7,7 @@ import { PackageURL } from 'packageurl-js'
 import { hasRole, type Principal } from '../../accounts/model.ts'
 import { invalid } from '../../platform/errors.ts'
 import { requireCvss } from '../cvss.ts'
-import { canRead, type Tlp, type TlpParticipant } from '../tlp.ts'
+import { canRead, stricter, type Tlp, type TlpParticipant } from '../tlp.ts'
 import { parseRange } from './ranges.ts'
 
 export const ADVISORY_STATES = ['draft', 'published', 'withdrawn'] as const
@@ -119,6 +119,8 @@ export interface Advisory {
 /** Who may read an advisory and its exports before (and beside) the public feeds. */
 export interface AdvisoryAudience {
   participants: readonly TlpParticipant[]
+  /** The case's own label, which governs the draft until publication; null without a case. */
+  caseTlp: Tlp | null
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,12 +332,11 @@ export function canReadAdvisory(
   if (isStaff(viewer)) return true
   const who = viewer ? { personId: viewer.personId, orgId: viewer.orgId } : null
   if (a.state === 'published') return canRead(a.tlp, who, audience.participants)
-  if (!viewer) return false
-  const member = audience.participants.some((p) => p.orgId === viewer.orgId)
-  return (
-    member &&
-    canRead(a.tlp === 'CLEAR' || a.tlp === 'GREEN' ? 'AMBER' : a.tlp, who, audience.participants)
-  )
+  // Before publication the advisory is embargoed case material: participants only, as the
+  // case's label (never wider than AMBER) and the advisory's own allow.
+  if (!viewer || !audience.participants.some((p) => p.orgId === viewer.orgId)) return false
+  const label = stricter(stricter(audience.caseTlp ?? 'AMBER', 'AMBER'), a.tlp)
+  return canRead(label, who, audience.participants)
 }
 
 /** Our advisory ids: `EW-2026-0001`, valid as an OSV id (`<prefix>-<id>`) and a CSAF tracking id. */

@@ -92,9 +92,12 @@ test('1. a case advisory stays embargoed until its disclosure date, then the job
     advisories.draftFromCase(vendor.principal, 'case_0123456789abcdef'),
     code('EW_FORBIDDEN'),
   )
-  const a = await advisories.draftFromCase(analyst.principal, 'case_0123456789abcdef')
-  assert.equal(a.state, 'draft')
-  assert.equal(a.cveId, 'CVE-2026-50000')
+  const drafted = await advisories.draftFromCase(analyst.principal, 'case_0123456789abcdef')
+  assert.equal(drafted.state, 'draft')
+  assert.equal(drafted.cveId, 'CVE-2026-50000')
+  // A draft carries the label it will be published under (CLEAR unless the analyst says otherwise).
+  assert.equal(drafted.tlp, 'CLEAR')
+  const a = await advisories.update(analyst.principal, drafted.id, { tlp: 'AMBER' })
   assert.equal(a.tlp, 'AMBER')
   assert.deepEqual(a.publishAt, DISCLOSURE)
   assert.equal(a.content.products[0]?.fixedVersion, '2.4.1')

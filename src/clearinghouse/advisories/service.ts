@@ -175,9 +175,9 @@ export function createAdvisoryService(deps: AdvisoryDeps): AdvisoryService {
   }
 
   async function audience(a: Advisory): Promise<AdvisoryAudience> {
-    if (!a.caseId) return { participants: [] }
+    if (!a.caseId) return { participants: [], caseTlp: null }
     const c = await cases.caseForAdvisory(a.caseId).catch(() => null)
-    return { participants: c?.participants ?? [] }
+    return { participants: c?.participants ?? [], caseTlp: c?.tlp ?? 'RED' }
   }
 
   /** 404, never 403, for an advisory the viewer may not read: its existence is not disclosed. */
@@ -360,7 +360,8 @@ export function createAdvisoryService(deps: AdvisoryDeps): AdvisoryService {
           source: 'case',
           caseId,
           cveId: await assignCve(tx, c.cveIds[0] ?? null),
-          tlp: c.tlp,
+          // The label it will be published under; until then the case's own label governs.
+          tlp: 'CLEAR',
           content,
           publishAt: c.disclosureAt,
           original: null,
@@ -543,7 +544,7 @@ export function createAdvisoryService(deps: AdvisoryDeps): AdvisoryService {
               tx,
               a.id,
               a.revision,
-              { publishAt: c.disclosureAt, tlp: c.tlp },
+              { publishAt: c.disclosureAt },
               clock.now(),
             ))
           )
