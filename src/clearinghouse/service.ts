@@ -71,6 +71,14 @@ export interface ClearinghouseDeps {
    * root: true when any of these CVE ids is known to be exploited. Until it is wired, nothing is.
    */
   isKnownExploited?: (cveIds: readonly string[]) => Promise<boolean> | boolean
+  /**
+   * The advisories half, told in the deciding transaction when a disclosure date is set or
+   * moved and when a vendor agrees to publish early, so its publication job follows. Optional.
+   */
+  disclosure?: {
+    embargoChanged(tx: Tx, caseId: string, endsAt: Date): Promise<void>
+    publishConsentChanged(tx: Tx, caseId: string): Promise<void>
+  }
 }
 
 /** Clearinghouse staff: see every report, triage, run cases. */
@@ -600,6 +608,7 @@ export function createClearinghouseService(deps: ClearinghouseDeps): Clearinghou
       },
       { reason },
     )
+    await deps.disclosure?.embargoChanged(tx, c.id, to)
   }
 
   async function shortenForExploitation(tx: Tx, actor: Principal | null, c: Case, reason: string) {
@@ -1312,6 +1321,7 @@ export function createClearinghouseService(deps: ClearinghouseDeps): Clearinghou
         if (!myRoles(participants, actor).includes('vendor'))
           throw forbidden('Only an invited vendor agrees to early publication.')
         await store.setPublishConsent(tx, caseId, actor.orgId, clock.now())
+        await deps.disclosure?.publishConsentChanged(tx, caseId)
         return reload(tx, caseId, actor)
       })
     },
