@@ -126,6 +126,16 @@ export const ZSettings = z
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     /** Witnesses asked to cosign each new checkpoint (C2SP tlog-witness). */
     EARLYWATCH_WITNESSES: witnesses.optional(),
+    /** The CVE ids the clearinghouse may assign, as the CNA that holds this block. */
+    EARLYWATCH_CVE_BLOCK: z
+      .string()
+      .regex(
+        /^CVE-(\d{4})-\d{4,}\.\.CVE-\1-\d{4,}$/,
+        'must be a range of one year such as CVE-2026-50000..CVE-2026-50999',
+      )
+      .optional(),
+    /** An armored OpenPGP private key (unprotected) that signs the published CSAF documents. */
+    EARLYWATCH_CSAF_OPENPGP_KEY_FILE: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((s, ctx) => {

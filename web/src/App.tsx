@@ -9,6 +9,7 @@ import { TokensPage } from './accounts/TokensPage.tsx'
 import { AdminPage } from './admin/AdminPage.tsx'
 import { PoliciesPage } from './benchmark/PoliciesPage.tsx'
 import { VaultPage } from './benchmark/VaultPage.tsx'
+import { clearinghousePage } from './clearinghouse/routes.tsx'
 import { NotificationsPage } from './notifications/NotificationsPage.tsx'
 import { ErrorBoundary } from './platform/ErrorBoundary.tsx'
 import { Layout } from './platform/Layout.tsx'
@@ -76,6 +77,8 @@ function SignedInRoutes({ session }: { session: Session }) {
 
   if (pathname === '/' || pathname === '/sign-in') return <OverviewPage session={session} />
   if (pathname === '/notifications') return <NotificationsPage />
+  const clearinghouse = clearinghousePage(pathname, session)
+  if (clearinghouse) return clearinghouse
   if (pathname === '/tokens') return <TokensPage session={session} />
   if (pathname === '/admin') {
     return hasRole(session, 'admin') ? (

@@ -130,6 +130,7 @@ function SignedInHeader({ session }: { session: Session }) {
       </span>,
       pathname === '/notifications',
     ),
+    navLink('/clearinghouse', <span>Clearinghouse</span>, pathname.startsWith('/clearinghouse')),
     navLink('/transparency', <span>Transparency</span>, isTransparency(pathname)),
     hasRole(
       session,
