@@ -540,13 +540,7 @@ export function createAdvisoryService(deps: AdvisoryDeps): AdvisoryService {
         // The case's date wins: it may have moved since the job was sent.
         if (c && (c.disclosureAt?.getTime() ?? null) !== (a.publishAt?.getTime() ?? null)) {
           if (
-            !(await store.update(
-              tx,
-              a.id,
-              a.revision,
-              { publishAt: c.disclosureAt },
-              clock.now(),
-            ))
+            !(await store.update(tx, a.id, a.revision, { publishAt: c.disclosureAt }, clock.now()))
           )
             throw conflict(a)
           current = (await store.find(tx, a.id))!
