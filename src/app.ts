@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { benchmarkRoutes } from './benchmark/routes.ts'
+import { type BenchmarkService, createBenchmarkService } from './benchmark/service.ts'
 import { caseAdapter } from './clearinghouse/advisories/cases.ts'
 import { ADVISORY_JOBS, registerAdvisoryJobs } from './clearinghouse/advisories/jobs.ts'
 import { parseCveBlock } from './clearinghouse/advisories/model.ts'
@@ -39,6 +41,7 @@ export interface Services {
   advisories: AdvisoryService
   csafSigner: CsafSigner | null
   clearinghouse: ClearinghouseService
+  benchmark: BenchmarkService
   notifications: NotificationsService
   program: ProgramService
   translog: TranslogService
@@ -84,6 +87,12 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
+  const benchmark = createBenchmarkService({
+    db: rt.db,
+    clock: rt.clock,
+    envelopes: rt.envelopes,
+    translog,
+  })
   // isKnownExploited (the KEV catalog) is injected here once the inventory capability provides it.
   const clearinghouse = createClearinghouseService({
     db: rt.db,
@@ -115,6 +124,7 @@ export async function createServices(rt: Runtime): Promise<Services> {
   return {
     accounts,
     advisories,
+    benchmark,
     clearinghouse,
     csafSigner,
     notifications,
@@ -150,6 +160,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
         prefix: '/api/clearinghouse',
         plugin: clearinghouseRoutes({ clearinghouse: services.clearinghouse }),
       },
+      { prefix: '/api', plugin: benchmarkRoutes({ benchmark: services.benchmark }) },
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },
