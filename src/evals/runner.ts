@@ -165,7 +165,7 @@ export async function runSample(
   async function getSandbox(): Promise<Sandbox> {
     if (sandbox) return sandbox
     if (!deps.sandboxes)
-      throw new Error(
+      throw new SandboxUnavailable(
         `sample ${sample.id} needs a sandbox but this run has none; install bubblewrap (Debian package "bubblewrap") or configure a sandbox provider`,
       )
     const pool = deps.sandboxes
@@ -184,7 +184,10 @@ export async function runSample(
         return sb
       } catch (err) {
         pool.cap.release()
-        throw err
+        throw new SandboxUnavailable(
+          `the sandbox of sample ${sample.id} could not be created: ${(err as Error).message}`,
+          err,
+        )
       }
     })()
     return sandboxPromise
@@ -223,7 +226,9 @@ export async function runSample(
             signal: abort.signal,
           })
         } catch (err) {
-          if (isLimitExceeded(err) || abort.signal.aborted) throw err
+          // A sandbox that cannot be had is the harness's failure, not something to show the model.
+          if (isLimitExceeded(err) || abort.signal.aborted || err instanceof SandboxUnavailable)
+            throw err
           reply.content = reply.error = `${tc.name} failed: ${(err as Error).message}`
         }
       }
@@ -307,6 +312,13 @@ export async function runSample(
   }
 }
 
+export class SandboxUnavailable extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause })
+    this.name = 'SandboxUnavailable'
+  }
+}
+
 function describe(err: unknown): string {
   if (isLimitExceeded(err)) return err.message
   const e = err as { kind?: string; message?: string }
@@ -330,6 +342,8 @@ export interface RunTaskOptions extends Omit<SampleRunDeps, 'sandboxes'> {
   task: Task
   samples: Sample[]
   epochs?: number
+  /** Exactly these sample × epoch units, instead of every sample × every epoch. */
+  units?: Unit[]
   /** Units already done (`sampleId:epoch`), skipped: how a resumed run avoids repeating work. */
   skip?: ReadonlySet<string>
   /** Most samples in progress at once in this process. */
@@ -349,9 +363,9 @@ export interface RunTaskOptions extends Omit<SampleRunDeps, 'sandboxes'> {
 export const unitKey = (sampleId: string, epoch: number) => `${sampleId}:${epoch}`
 
 export async function runTask(opts: RunTaskOptions): Promise<SampleResult[]> {
-  const units = unitsOf(opts.samples, opts.epochs ?? opts.task.epochs?.count ?? 1).filter(
-    (u) => !opts.skip?.has(unitKey(u.sample.id, u.epoch)),
-  )
+  const units = (
+    opts.units ?? unitsOf(opts.samples, opts.epochs ?? opts.task.epochs?.count ?? 1)
+  ).filter((u) => !opts.skip?.has(unitKey(u.sample.id, u.epoch)))
   const cap = opts.sampleCap ?? new Semaphore(opts.maxSamples ?? 32)
   const sandboxes = opts.sandboxProvider
     ? {
