@@ -378,6 +378,10 @@ export function createEvalsService(deps: EvalsServiceDeps) {
       return { ran, skipped: payload.units.length - todo.length }
     },
 
+    tasks() {
+      return deps.registry.list()
+    },
+
     async getRun(id: string): Promise<RunRow> {
       return mustGetRun(id)
     },

@@ -144,18 +144,22 @@ export function estimate(xs: readonly number[], opts: EstimateOptions = {}): Est
   const m = mean(xs)
   const clustered = Boolean(opts.clusters && new Set(opts.clusters).size < xs.length)
   const se = clustered ? clusteredStderr(xs, opts.clusters!) : stderr(xs)
+  // One cluster says nothing about the spread between clusters: no interval rather than a false one.
+  const oneCluster = clustered && new Set(opts.clusters).size < 2
   return {
     n: xs.length,
     mean: m,
     se,
     clustered,
     ci: [m - z * se, m + z * se],
-    bootstrap: bootstrapCi(xs, {
-      level,
-      seed: opts.seed ?? 0,
-      resamples: opts.resamples ?? 2000,
-      ...(clustered ? { clusters: opts.clusters! } : {}),
-    }),
+    bootstrap: oneCluster
+      ? [Number.NaN, Number.NaN]
+      : bootstrapCi(xs, {
+          level,
+          seed: opts.seed ?? 0,
+          resamples: opts.resamples ?? 2000,
+          ...(clustered ? { clusters: opts.clusters! } : {}),
+        }),
     level,
   }
 }
