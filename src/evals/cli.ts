@@ -302,21 +302,19 @@ export function registerEvalCommands(
           offset: 0,
         }),
       )
-      ctx
-        .out()
-        .print(page, (d) =>
-          table(
-            d.items.map((r) => ({
-              id: r.id,
-              task: r.taskName,
-              model: r.model,
-              status: r.status,
-              units: r.totalUnits,
-              created: r.createdAt.toISOString().slice(0, 19).replace('T', ' '),
-              label: r.label ?? '',
-            })),
-          ),
-        )
+      ctx.out().print(page, (d) =>
+        table(
+          d.items.map((r) => ({
+            id: r.id,
+            task: r.taskName,
+            model: r.model,
+            status: r.status,
+            units: r.totalUnits,
+            created: r.createdAt.toISOString().slice(0, 19).replace('T', ' '),
+            label: r.label ?? '',
+          })),
+        ),
+      )
     })
 
   cmd
