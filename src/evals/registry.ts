@@ -8,6 +8,7 @@
  * const task = await registry.resolve('arith')        // or registry.resolve('./tasks/cyber-mcq')
  */
 import { stat } from 'node:fs/promises'
+import path from 'node:path'
 import { loadBundle } from './bundle.ts'
 import type { Task } from './model.ts'
 
@@ -24,6 +25,8 @@ export interface TaskRegistry {
   list(): Array<Omit<TaskEntry, 'create'>>
   /** A registered name, or the path of a bundle file or folder. */
   resolve(ref: string): Promise<Task>
+  /** The reference to store: a registered name as it is, a bundle path made absolute (so every worker finds it). */
+  canonical(ref: string): string
 }
 
 export class UnknownTaskError extends Error {
@@ -46,6 +49,7 @@ export function createRegistry(entries: TaskEntry[] = []): TaskRegistry {
       [...byName.values()]
         .map(({ create: _c, ...rest }) => rest)
         .sort((a, b) => a.name.localeCompare(b.name)),
+    canonical: (ref) => (byName.has(ref) || !/[/\\.]/.test(ref) ? ref : path.resolve(ref)),
     async resolve(ref) {
       const e = byName.get(ref)
       if (e) return e.create()

@@ -233,6 +233,7 @@ export function createEvalsService(deps: EvalsServiceDeps) {
     /** Checks the task and model, picks the samples, stores the run and sends its jobs, all in one transaction. */
     async startRun(input: StartRun): Promise<RunRow> {
       const req = ZStartRun.parse(input)
+      req.task = deps.registry.canonical(req.task)
       let task: Task
       let samples: Sample[]
       try {

@@ -127,12 +127,21 @@ export interface JobsOptions {
 
 export async function createJobs(opts: JobsOptions): Promise<Jobs> {
   const { log } = opts
+  // Supervision every 15 s (pg-boss's default is 60): a job whose worker died (its heartbeat
+  // stopped) goes back to the queue within about half a minute.
+  const supervise = { superviseIntervalSeconds: 15, monitorIntervalSeconds: 15 }
   const boss =
     opts.backend.kind === 'pglite'
-      ? new PgBoss({ db: fromPglite(opts.backend.pglite), backend: 'pglite', schema: opts.schema })
+      ? new PgBoss({
+          db: fromPglite(opts.backend.pglite),
+          backend: 'pglite',
+          schema: opts.schema,
+          ...supervise,
+        })
       : new PgBoss({
           connectionString: opts.backend.connectionString,
           schema: opts.schema,
+          ...supervise,
           max: opts.backend.max ?? 4,
           application_name: 'earlywatch-jobs',
         })
