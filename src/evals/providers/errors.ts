@@ -67,10 +67,11 @@ export function fromSdkError(err: unknown, now: number): ProviderError {
     message?: string
     headers?: { get?(n: string): string | null }
   }
-  const name = e?.name ?? ''
+  // The SDKs' error classes do not all set `name`; the constructor's name tells them apart.
+  const name = `${(err as object)?.constructor?.name ?? ''} ${e?.name ?? ''}`
   const message = e?.message ?? String(err)
   if (name.includes('Timeout')) return new ProviderError('timeout', message, { cause: err })
-  if (name.includes('UserAbort') || name === 'AbortError') throw err
+  if (name.includes('UserAbort') || name.includes('AbortError')) throw err
   if (name.includes('Connection')) return new ProviderError('connection', message, { cause: err })
   const status = typeof e?.status === 'number' ? e.status : undefined
   const wait = e?.headers?.get ? retryAfterMs((n) => e.headers!.get!(n), now) : undefined
