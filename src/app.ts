@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
 import { EVALS_JOBS, registerEvalsJobs } from './evals/jobs.ts'
+import { evalsRoutes } from './evals/routes.ts'
 import { createEvalsService, type EvalsService } from './evals/service.ts'
 import { defaultRegistry } from './evals/tasks.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
@@ -106,6 +107,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       },
       { prefix: '/api', plugin: programRoutes({ program: services.program }) },
       { prefix: '/api', plugin: notificationsRoutes({ notifications: services.notifications }) },
+      { prefix: '/api', plugin: evalsRoutes({ evals: services.evals }) },
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },
