@@ -130,6 +130,9 @@ function SignedInHeader({ session }: { session: Session }) {
       </span>,
       pathname === '/notifications',
     ),
+    hasRole(session, 'admin', 'program_officer', 'benchmark_custodian')
+      ? navLink('/evals', <span>Evaluations</span>, pathname.startsWith('/evals'))
+      : null,
     navLink('/transparency', <span>Transparency</span>, isTransparency(pathname)),
     // Administrators of the organisation acted for only; the server checks the role anyway.
     hasRole(session, 'admin')
