@@ -5,6 +5,9 @@
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { EVALS_JOBS, registerEvalsJobs } from './evals/jobs.ts'
+import { createEvalsService, type EvalsService } from './evals/service.ts'
+import { defaultRegistry } from './evals/tasks.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
 import { adminRoutes } from './platform/http/admin-routes.ts'
@@ -26,6 +29,7 @@ import { witnessRoutes } from './translog/witness-routes.ts'
 
 export interface Services {
   accounts: AccountsService
+  evals: EvalsService
   notifications: NotificationsService
   program: ProgramService
   translog: TranslogService
@@ -42,7 +46,7 @@ export function logOrigin(publicUrl: string): string {
 }
 
 export async function createServices(rt: Runtime): Promise<Services> {
-  await rt.jobs.register(...PROGRAM_JOBS, ...TRANSLOG_JOBS)
+  await rt.jobs.register(...PROGRAM_JOBS, ...TRANSLOG_JOBS, ...EVALS_JOBS)
   const translog = createTranslogService({
     db: rt.db,
     clock: rt.clock,
@@ -71,13 +75,21 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  return { accounts, notifications, program, translog, witnesses }
+  const evals = createEvalsService({
+    db: rt.db,
+    jobs: rt.jobs,
+    envelopes: rt.envelopes,
+    clock: rt.clock,
+    registry: defaultRegistry(),
+  })
+  return { accounts, evals, notifications, program, translog, witnesses }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */
 export function registerJobHandlers(rt: Runtime, services: Services): void {
   registerProgramJobs(rt.jobs, services.program)
   registerTranslogJobs(rt.jobs, services.translog, services.witnesses)
+  registerEvalsJobs(rt.jobs, services.evals)
 }
 
 export async function createHttpApp(rt: Runtime, services: Services): Promise<FastifyInstance> {

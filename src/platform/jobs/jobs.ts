@@ -18,6 +18,10 @@ export interface JobQueueOptions {
    * send while one is already waiting is dropped (send returns null). Default `standard`.
    */
   policy?: 'standard' | 'stately'
+  /** A running job must show it is alive this often (≥ 10 s), or it is retried elsewhere: long jobs whose worker may die. */
+  heartbeatSeconds?: number
+  /** Jobs of this queue run at once per process, instead of the worker's default. */
+  localConcurrency?: number
 }
 
 /**
@@ -150,6 +154,7 @@ export async function createJobs(opts: JobsOptions): Promise<Jobs> {
         ...(def.queue.retryDelayMax ? { retryDelayMax: def.queue.retryDelayMax } : {}),
         expireInSeconds: def.queue.expireInSeconds,
         ...(def.queue.policy ? { policy: def.queue.policy } : {}),
+        ...(def.queue.heartbeatSeconds ? { heartbeatSeconds: def.queue.heartbeatSeconds } : {}),
         deadLetter: DEAD_LETTER_QUEUE,
       })
       .catch(ignoreExists)
@@ -189,7 +194,7 @@ export async function createJobs(opts: JobsOptions): Promise<Jobs> {
           name,
           {
             batchSize: 1,
-            localConcurrency: workOpts.localConcurrency ?? 2,
+            localConcurrency: def.queue.localConcurrency ?? workOpts.localConcurrency ?? 2,
             pollingIntervalSeconds: workOpts.pollingIntervalSeconds ?? 2,
           },
           async ([job]) => {
