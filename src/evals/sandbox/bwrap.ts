@@ -197,33 +197,32 @@ export class BwrapSandbox implements Sandbox {
     const info = child.stdio[3] as NodeJS.ReadableStream
     const stderr: Buffer[] = []
     child.stderr?.on('data', (b: Buffer) => stderr.push(b))
-    let infoText = ''
-    info.on('data', (b: Buffer) => {
-      infoText += b.toString('utf8')
-    })
-    await new Promise<void>((resolve, reject) => {
+    // Ready when the init has printed its line (the mounts are done) and bwrap has said,
+    // on its info fd, which host pid that init has; the two arrive in either order.
+    this.#initPid = await new Promise<number>((resolve, reject) => {
       let out = ''
-      const onData = (b: Buffer) => {
-        out += b.toString('utf8')
-        if (out.includes(READY)) {
-          child.stdout?.off('data', onData)
-          child.stdout?.resume()
-          resolve()
-        }
+      let infoText = ''
+      let pid = 0
+      let ready = false
+      const settle = () => {
+        if (ready && pid > 0) resolve(pid)
       }
-      child.stdout?.on('data', onData)
+      child.stdout?.on('data', (b: Buffer) => {
+        if (ready) return
+        out += b.toString('utf8')
+        ready = out.includes(READY)
+        settle()
+      })
+      info.on('data', (b: Buffer) => {
+        infoText += b.toString('utf8')
+        pid = Number(/"child-pid"\s*:\s*(\d+)/.exec(infoText)?.[1] ?? 0)
+        settle()
+      })
       child.once('error', (err) => reject(err))
       child.once('exit', (code, signal) => {
         reject(bwrapFailed(Buffer.concat(stderr).toString('utf8'), code, signal))
       })
     })
-    const match = /"child-pid"\s*:\s*(\d+)/.exec(infoText)
-    if (!match) {
-      throw new AppError(ErrorCodes.EW_INTERNAL, {
-        message: `bwrap reported no child pid on its info fd: ${infoText}`,
-      })
-    }
-    this.#initPid = Number(match[1])
   }
 
   async exec(cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
