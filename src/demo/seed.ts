@@ -10,6 +10,8 @@ import { createServices, type Services } from '../app.ts'
 import { seedBenchmarkDemo } from '../benchmark/demo.ts'
 import { seedAdvisoriesDemo } from '../clearinghouse/advisories/demo.ts'
 import { seedClearinghouseDemo } from '../clearinghouse/demo.ts'
+import { seedEvalsDemo } from '../evals/demo.ts'
+import { bwrapProvider } from '../evals/sandbox/bwrap.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
 import type { Runtime } from '../platform/runtime.ts'
 
@@ -269,5 +271,6 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     { analyst },
     { caseIds: (await services.clearinghouse.listCases(analyst)).map((c) => c.id) },
   )
+  await seedEvalsDemo(services.evals, { sandboxes: async () => bwrapProvider() })
   return { organisations, people, submissions }
 }
