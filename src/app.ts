@@ -7,6 +7,7 @@ import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
 import { EVALS_JOBS, registerEvalsJobs } from './evals/jobs.ts'
 import { evalsRoutes } from './evals/routes.ts'
+import { bwrapProvider } from './evals/sandbox/bwrap.ts'
 import { createEvalsService, type EvalsService } from './evals/service.ts'
 import { defaultRegistry } from './evals/tasks.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
@@ -82,6 +83,7 @@ export async function createServices(rt: Runtime): Promise<Services> {
     envelopes: rt.envelopes,
     clock: rt.clock,
     registry: defaultRegistry(),
+    sandboxes: async () => bwrapProvider(),
   })
   return { accounts, evals, notifications, program, translog, witnesses }
 }
