@@ -195,5 +195,5 @@ test('a bundle can score with code, end to end through the runner', { skip }, as
   )
   const [r] = await runTask({ task, samples, model, sandboxProvider: bwrapProvider() })
   assert.equal(r?.error, undefined)
-  assert.equal(r?.scores.code?.value, 1, r?.scores.code?.explanation ?? r?.error)
+  assert.equal(r?.scores.code?.value, 1, String(r?.scores.code?.explanation ?? r?.error))
 })
