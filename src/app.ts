@@ -83,6 +83,7 @@ export async function createServices(rt: Runtime): Promise<Services> {
     envelopes: rt.envelopes,
     clock: rt.clock,
     registry: defaultRegistry(),
+    // Created on first use, so a host without bubblewrap runs every task that needs no sandbox.
     sandboxes: async () => bwrapProvider(),
   })
   return { accounts, evals, notifications, program, translog, witnesses }

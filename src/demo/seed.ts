@@ -7,6 +7,8 @@
 
 import type { OrgKind, Principal, Role } from '../accounts/model.ts'
 import { createServices, type Services } from '../app.ts'
+import { seedEvalsDemo } from '../evals/demo.ts'
+import { bwrapProvider } from '../evals/sandbox/bwrap.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
 import type { Runtime } from '../platform/runtime.ts'
 
@@ -238,5 +240,6 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     })
     submissions++
   }
+  await seedEvalsDemo(services.evals, { sandboxes: async () => bwrapProvider() })
   return { organisations, people, submissions }
 }

@@ -379,6 +379,17 @@ export function createEvalsService(deps: EvalsServiceDeps) {
       return { ran, skipped: payload.units.length - todo.length }
     },
 
+    /**
+     * Runs every unit of a run in this process (units already stored are skipped), without
+     * waiting for a worker: the demo, and callers that hold the run in one process.
+     */
+    async runHere(id: string, signal?: AbortSignal) {
+      const run = await mustGetRun(id)
+      const units: Array<[string, number]> = []
+      for (let e = 1; e <= run.epochs; e++) for (const s of run.sampleIds) units.push([s, e])
+      return this.runChunk({ runId: id, units }, signal)
+    },
+
     tasks() {
       return deps.registry.list()
     },

@@ -143,7 +143,9 @@ export function estimate(xs: readonly number[], opts: EstimateOptions = {}): Est
   const z = normalQuantile(1 - (1 - level) / 2)
   const m = mean(xs)
   const clustered = Boolean(opts.clusters && new Set(opts.clusters).size < xs.length)
-  const se = clustered ? clusteredStderr(xs, opts.clusters!) : stderr(xs)
+  // One value says nothing about spread: no SE and no interval rather than a false zero.
+  const se =
+    xs.length < 2 ? Number.NaN : clustered ? clusteredStderr(xs, opts.clusters!) : stderr(xs)
   // One cluster says nothing about the spread between clusters: no interval rather than a false one.
   const oneCluster = clustered && new Set(opts.clusters).size < 2
   return {
@@ -152,14 +154,15 @@ export function estimate(xs: readonly number[], opts: EstimateOptions = {}): Est
     se,
     clustered,
     ci: [m - z * se, m + z * se],
-    bootstrap: oneCluster
-      ? [Number.NaN, Number.NaN]
-      : bootstrapCi(xs, {
-          level,
-          seed: opts.seed ?? 0,
-          resamples: opts.resamples ?? 2000,
-          ...(clustered ? { clusters: opts.clusters! } : {}),
-        }),
+    bootstrap:
+      oneCluster || xs.length < 2
+        ? [Number.NaN, Number.NaN]
+        : bootstrapCi(xs, {
+            level,
+            seed: opts.seed ?? 0,
+            resamples: opts.resamples ?? 2000,
+            ...(clustered ? { clusters: opts.clusters! } : {}),
+          }),
     level,
   }
 }

@@ -177,9 +177,9 @@ function Samples({
             onChange={(e) => set({ epoch: e.target.value ? Number(e.target.value) : undefined })}
           >
             <option value="">All</option>
-            {Array.from({ length: epochs }, (_, i) => (
-              <option key={i + 1} value={i + 1}>
-                {i + 1}
+            {Array.from({ length: epochs }, (_, i) => i + 1).map((e) => (
+              <option key={e} value={e}>
+                {e}
               </option>
             ))}
           </Select>

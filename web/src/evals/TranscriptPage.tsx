@@ -82,6 +82,7 @@ export function TranscriptPage({
       <ol className="ew-transcript usa-list usa-list--unstyled">
         {d.messages.map((m, i) => (
           <li
+            // biome-ignore lint/suspicious/noArrayIndexKey: a transcript never reorders; position is a message's identity
             key={i}
             className={`ew-msg ew-msg--${m.role} margin-bottom-2 padding-2 border-1px border-base-lighter radius-md`}
           >
