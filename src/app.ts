@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { BENCHMARK_JOBS, registerBenchmarkJobs } from './benchmark/jobs.ts'
 import { benchmarkRoutes } from './benchmark/routes.ts'
 import { type BenchmarkService, createBenchmarkService } from './benchmark/service.ts'
 import { caseAdapter } from './clearinghouse/advisories/cases.ts'
@@ -70,6 +71,7 @@ export async function createServices(rt: Runtime): Promise<Services> {
     ...CLEARINGHOUSE_JOBS,
     ...ADVISORY_JOBS,
     ...EVALS_JOBS,
+    ...BENCHMARK_JOBS,
   )
   const translog = createTranslogService({
     db: rt.db,
@@ -97,12 +99,6 @@ export async function createServices(rt: Runtime): Promise<Services> {
     jobs: rt.jobs,
     envelopes: rt.envelopes,
     notifications,
-    translog,
-  })
-  const benchmark = createBenchmarkService({
-    db: rt.db,
-    clock: rt.clock,
-    envelopes: rt.envelopes,
     translog,
   })
   // isKnownExploited (the KEV catalog) is injected here once the inventory capability provides it.
@@ -133,15 +129,41 @@ export async function createServices(rt: Runtime): Promise<Services> {
     publicUrl: rt.settings.publicUrl,
     cveBlock: cveBlock ? parseCveBlock(cveBlock) : null,
   })
+  const registry = defaultRegistry()
   const evals = createEvalsService({
     db: rt.db,
     jobs: rt.jobs,
     envelopes: rt.envelopes,
     clock: rt.clock,
-    registry: defaultRegistry(),
+    registry,
     // Created on first use, so a host without bubblewrap runs every task that needs no sandbox.
     sandboxes: async () => bwrapProvider(),
+    // Transcripts are sealed under their own data key: controlled items appear in them.
+    transcripts: {
+      scheme: 'envelope-v1',
+      seal: async (bytes, ref) =>
+        Buffer.from(
+          JSON.stringify(await rt.envelopes.encrypt(bytes, `eval-transcript:${ref.runId}`)),
+        ),
+      open: async (bytes, ref) =>
+        rt.envelopes.decrypt(JSON.parse(bytes.toString('utf8')), `eval-transcript:${ref.runId}`),
+    },
   })
+  const benchmark = createBenchmarkService({
+    db: rt.db,
+    clock: rt.clock,
+    envelopes: rt.envelopes,
+    translog,
+    evals,
+    program,
+    notifications,
+    accounts,
+    jobs: rt.jobs,
+    // Scripted models stand in for a lab endpoint only on demo servers (EARLYWATCH_DEMO).
+    allowScriptedModels: rt.settings.demo,
+  })
+  // Controlled tasks are built in the worker from the vault, items decrypted in memory only.
+  registry.addResolver('controlled:', (ref) => benchmark.controlledTask(ref))
   return {
     accounts,
     advisories,
@@ -163,6 +185,7 @@ export function registerJobHandlers(rt: Runtime, services: Services): void {
   registerAdvisoryJobs(rt.jobs, services.advisories)
   registerClearinghouseJobs(rt.jobs, services.clearinghouse)
   registerEvalsJobs(rt.jobs, services.evals)
+  registerBenchmarkJobs(rt.jobs, services.benchmark)
 }
 
 export async function createHttpApp(rt: Runtime, services: Services): Promise<FastifyInstance> {

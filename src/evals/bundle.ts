@@ -48,7 +48,7 @@ const ZFields = z.strictObject({
   setup: z.string().optional(),
 })
 
-const ZSolverStep = z.union([
+export const ZSolverStep = z.union([
   z.enum(['generate', 'chain_of_thought', 'self_critique', 'multiple_choice', 'react']),
   z.strictObject({ system_message: z.string() }),
   z.strictObject({ prompt_template: z.string() }),
@@ -76,7 +76,7 @@ const ZSolverStep = z.union([
   }),
 ])
 
-const ZScorer = z.union([
+export const ZScorer = z.union([
   z.enum(['match', 'includes', 'choice', 'flag']),
   z.strictObject({
     match: z.strictObject({
@@ -152,7 +152,7 @@ export const ZBundle = z.strictObject({
 })
 export type Bundle = z.infer<typeof ZBundle>
 
-function solverOf(step: z.infer<typeof ZSolverStep>): Solver {
+export function solverOf(step: z.infer<typeof ZSolverStep>): Solver {
   if (typeof step === 'string') {
     return {
       generate,
@@ -175,7 +175,7 @@ function solverOf(step: z.infer<typeof ZSolverStep>): Solver {
   })
 }
 
-function scorerOf(s: z.infer<typeof ZScorer>): Scorer {
+export function scorerOf(s: z.infer<typeof ZScorer>): Scorer {
   if (typeof s === 'string')
     return { match: () => match(), includes: () => includes(), choice, flag: () => flag() }[s]()
   if ('match' in s)

@@ -27,6 +27,11 @@ export interface TaskRegistry {
   resolve(ref: string): Promise<Task>
   /** The reference to store: a registered name as it is, a bundle path made absolute (so every worker finds it). */
   canonical(ref: string): string
+  /**
+   * Tasks made on demand from a reference with this prefix (e.g. `controlled:`): a caller with
+   * its own task store (the controlled benchmark's vault) builds the task in the worker.
+   */
+  addResolver(prefix: string, resolve: (ref: string) => Promise<Task>): void
 }
 
 export class UnknownTaskError extends Error {
@@ -38,7 +43,14 @@ export class UnknownTaskError extends Error {
 
 export function createRegistry(entries: TaskEntry[] = []): TaskRegistry {
   const byName = new Map<string, TaskEntry>()
+  const resolvers = new Map<string, (ref: string) => Promise<Task>>()
+  const resolverFor = (ref: string) =>
+    [...resolvers.entries()].find(([prefix]) => ref.startsWith(prefix))?.[1]
   const reg: TaskRegistry = {
+    addResolver(prefix, resolve) {
+      if (resolvers.has(prefix)) throw new Error(`a resolver for ${prefix} is added twice`)
+      resolvers.set(prefix, resolve)
+    },
     register(...list) {
       for (const e of list) {
         if (byName.has(e.name)) throw new Error(`task ${e.name} is registered twice`)
@@ -49,10 +61,13 @@ export function createRegistry(entries: TaskEntry[] = []): TaskRegistry {
       [...byName.values()]
         .map(({ create: _c, ...rest }) => rest)
         .sort((a, b) => a.name.localeCompare(b.name)),
-    canonical: (ref) => (byName.has(ref) || !/[/\\.]/.test(ref) ? ref : path.resolve(ref)),
+    canonical: (ref) =>
+      byName.has(ref) || resolverFor(ref) || !/[/\\.]/.test(ref) ? ref : path.resolve(ref),
     async resolve(ref) {
       const e = byName.get(ref)
       if (e) return e.create()
+      const dynamic = resolverFor(ref)
+      if (dynamic) return dynamic(ref)
       if (/[/\\.]/.test(ref) && (await stat(ref).catch(() => null))) return loadBundle(ref)
       throw new UnknownTaskError(
         `no task named "${ref}" and no bundle at that path; \`earlywatch eval list\` shows the tasks (${[...byName.keys()].slice(0, 8).join(', ') || 'none registered'})`,
