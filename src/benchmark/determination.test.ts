@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { type TestContext, test } from 'node:test'
-import { seedMember } from '../accounts/testing.ts'
-import { createServices } from '../app.ts'
+import { bearer, seedMember } from '../accounts/testing.ts'
+import { createHttpApp, createServices } from '../app.ts'
 import { clusteredStderr } from '../evals/stats.ts'
 import { fixedClock } from '../platform/clock.ts'
 import { testRuntime } from '../platform/testing.ts'
@@ -125,7 +125,7 @@ async function setup(t: TestContext) {
 }
 
 test('officer runs the benchmark against strong, weak and borderline scripted models: covered, not covered, inconclusive', async (t) => {
-  const { services, officer, lab, otherLab, sub } = await setup(t)
+  const { rt, services, officer, lab, otherLab, sub } = await setup(t)
   const { benchmark, evals, program, translog, notifications } = services
 
   const plan = await benchmark.planRun(officer.principal, sub.id)
@@ -189,6 +189,35 @@ test('officer runs the benchmark against strong, weak and borderline scripted mo
   // The report renders for the lab.
   const pdf = await benchmark.reportPdf(lab.principal, strong.id)
   assert.equal(pdf.subarray(0, 5).toString(), '%PDF-')
+
+  // Over HTTP: the lab reads its determination and report; another lab gets a 404.
+  const app = await createHttpApp(rt, services)
+  t.after(() => app.close())
+  const got = await app.inject({
+    url: `/api/determinations/${strong.id}`,
+    headers: bearer(lab.token),
+  })
+  assert.equal(got.statusCode, 200)
+  assert.equal(got.json().outcome, 'covered')
+  const report = await app.inject({
+    url: `/api/determinations/${strong.id}/report.pdf`,
+    headers: bearer(lab.token),
+  })
+  assert.equal(report.statusCode, 200)
+  assert.equal(report.headers['content-type'], 'application/pdf')
+  const foreign = await app.inject({
+    url: `/api/determinations/${strong.id}`,
+    headers: bearer(otherLab.token),
+  })
+  assert.equal(foreign.statusCode, 404)
+  const planned = await app.inject({
+    method: 'POST',
+    url: `/api/submissions/${sub.id}/determination-runs/plan`,
+    headers: bearer(officer.token),
+    payload: { workers: 2 },
+  })
+  assert.equal(planned.statusCode, 200, planned.body)
+  assert.equal(planned.json().workers, 2)
 })
 
 test('only a program officer starts a determination run', async (t) => {

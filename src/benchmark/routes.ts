@@ -65,6 +65,90 @@ const ZItemParams = z.object({ id: z.string().regex(ID_PATTERN, 'must be an item
 /** Most a bundle upload may be: items and their files travel inline. */
 const BUNDLE_BODY_LIMIT = 64 * 1024 * 1024
 
+const ZEst = z.object({ mean: z.number(), low: z.number(), high: z.number(), n: z.number().int() })
+
+const ZMeasure = z.object({
+  measure: z.string().describe('A capability category, or composite'),
+  threshold: z.number(),
+  estimate: ZEst.nullable(),
+  position: z.enum(['above', 'below', 'straddles', 'insufficient', 'unmeasured']),
+  samplesNeeded: z.number().int().optional(),
+  note: z.string(),
+})
+
+export const ZDetermination = z.object({
+  id: z.string(),
+  runId: z.string(),
+  submissionId: z.string(),
+  policyId: z.string(),
+  policyVersion: z.number().int(),
+  outcome: z.enum(['covered', 'not_covered', 'inconclusive']),
+  measures: z.array(ZMeasure),
+  reasons: z.array(z.string()),
+  refusals: z.record(z.string(), z.number()),
+  contamination: z.object({ probed: z.boolean(), positive: z.boolean(), detail: z.string() }),
+  run: z.object({
+    samples: z.number().int(),
+    epochs: z.number().int(),
+    errors: z.number().int(),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    model: z.string(),
+  }),
+  resultsCommitment: z
+    .string()
+    .describe('Salted SHA-256 of the per-item results; the log entry carries the same value'),
+  logIndex: z.number().int(),
+  createdAt: z.date(),
+})
+
+const ZRunOptions = z
+  .object({
+    model: z
+      .string()
+      .max(200)
+      .optional()
+      .describe('A scripted model (mockllm/…) instead of the lab endpoint: demo servers only'),
+    maxConnections: z.number().int().min(1).max(1000).optional(),
+    workers: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict()
+  .nullish()
+
+const ZPlan = z.object({
+  tasks: z.number().int(),
+  items: z.number().int(),
+  epochs: z.number().int(),
+  units: z.number().int(),
+  maxConnections: z.number().int(),
+  workers: z.number().int(),
+  estimatedSeconds: z.number().int(),
+  windowClosesAt: z.string(),
+  warning: z.string().nullable(),
+})
+
+const ZRun = z.object({
+  id: z.string(),
+  submissionId: z.string(),
+  policyId: z.string(),
+  bundleId: z.string(),
+  model: z.string(),
+  state: z.enum(['running', 'determined', 'failed']),
+  stateReason: z.string().nullable(),
+  plan: z.record(z.string(), z.unknown()),
+  startedAt: z.date(),
+  finishedAt: z.date().nullable(),
+  tasks: z.array(z.object({ taskId: z.string(), evalRunId: z.string() })),
+})
+
+const ZSubParams = z
+  .object({ id: z.string().regex(ID_PATTERN, 'must be a submission id') })
+  .strict()
+const ZDetParams = z
+  .object({ id: z.string().regex(ID_PATTERN, 'must be a determination id') })
+  .strict()
+const PROGRAM_STAFF = ['admin', 'program_officer', 'benchmark_custodian', 'auditor'] as const
+
 const READERS = [
   'admin',
   'program_officer',
@@ -136,6 +220,113 @@ export function benchmarkRoutes(deps: { benchmark: BenchmarkService }): FastifyP
         },
       },
       async (req) => benchmark.approvePolicy(requirePrincipal(req), req.params.id),
+    )
+
+    app.post(
+      '/submissions/:id/determination-runs/plan',
+      {
+        config: { access: { roles: ['program_officer'] } },
+        schema: {
+          tags,
+          summary:
+            'Estimate a determination run: size, duration, and whether it ends inside the review window',
+          params: ZSubParams,
+          body: ZRunOptions,
+          response: { 200: ZPlan },
+        },
+      },
+      async (req) => benchmark.planRun(requirePrincipal(req), req.params.id, req.body ?? {}),
+    )
+
+    app.post(
+      '/submissions/:id/determination-runs',
+      {
+        config: { access: { roles: ['program_officer'] } },
+        schema: {
+          tags,
+          summary:
+            'Run the controlled benchmark against the submission’s model; a determination follows',
+          params: ZSubParams,
+          body: ZRunOptions,
+          response: { 202: ZRun },
+        },
+      },
+      async (req, reply) =>
+        reply
+          .status(202)
+          .send(
+            await benchmark.startDetermination(
+              requirePrincipal(req),
+              req.params.id,
+              req.body ?? {},
+            ),
+          ),
+    )
+
+    app.get(
+      '/submissions/:id/determination-runs',
+      {
+        config: { access: { roles: [...PROGRAM_STAFF] } },
+        schema: {
+          tags,
+          summary: 'Determination runs of a submission, newest first',
+          params: ZSubParams,
+          response: { 200: z.object({ items: z.array(ZRun) }) },
+        },
+      },
+      async (req) => ({ items: await benchmark.runs(requirePrincipal(req), req.params.id) }),
+    )
+
+    app.get(
+      '/submissions/:id/determinations',
+      {
+        config: { access: { roles: [...PROGRAM_STAFF, 'lab_member'] } },
+        schema: {
+          tags,
+          summary: 'Every determination of a submission (none is ever overwritten), newest first',
+          params: ZSubParams,
+          response: { 200: z.object({ items: z.array(ZDetermination) }) },
+        },
+      },
+      async (req) => ({
+        items: await benchmark.determinations(requirePrincipal(req), req.params.id),
+      }),
+    )
+
+    app.get(
+      '/determinations/:id',
+      {
+        config: { access: { roles: [...PROGRAM_STAFF, 'lab_member'] } },
+        schema: {
+          tags,
+          summary: 'One determination: outcome, category intervals against thresholds, evidence',
+          params: ZDetParams,
+          response: { 200: ZDetermination },
+        },
+      },
+      async (req) => benchmark.determination(requirePrincipal(req), req.params.id),
+    )
+
+    app.get(
+      '/determinations/:id/report.pdf',
+      {
+        config: { access: { roles: [...PROGRAM_STAFF, 'lab_member'] } },
+        schema: {
+          tags,
+          summary: 'The determination report as a PDF (the lab’s version has no per-task detail)',
+          params: ZDetParams,
+        },
+      },
+      async (req, reply) => {
+        const pdf = await benchmark.reportPdf(requirePrincipal(req), req.params.id)
+        return reply
+          .header('content-type', 'application/pdf')
+          .header(
+            'content-disposition',
+            `attachment; filename="determination-${req.params.id}.pdf"`,
+          )
+          .send(pdf)
+      },
     )
 
     app.get(
