@@ -11,7 +11,6 @@ import { seedBenchmarkDemo } from '../benchmark/demo.ts'
 import { seedAdvisoriesDemo } from '../clearinghouse/advisories/demo.ts'
 import { seedClearinghouseDemo } from '../clearinghouse/demo.ts'
 import { seedEvalsDemo } from '../evals/demo.ts'
-import { bwrapProvider } from '../evals/sandbox/bwrap.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
 import type { Runtime } from '../platform/runtime.ts'
 
@@ -271,6 +270,8 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     { analyst },
     { caseIds: (await services.clearinghouse.listCases(analyst)).map((c) => c.id) },
   )
-  await seedEvalsDemo(services.evals, { sandboxes: async () => bwrapProvider() })
+  // Single-answer tasks only: sandboxed CTF runs would hold up the first start by minutes
+  // (`earlywatch eval run earlywatch-ctf …` shows them).
+  await seedEvalsDemo(services.evals)
   return { organisations, people, submissions }
 }
