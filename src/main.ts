@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { registerAccountsCommands } from './accounts/cli.ts'
 import { createHttpApp, createServices, registerJobHandlers, type Services } from './app.ts'
 import { registerBenchmarkCommands } from './benchmark/cli.ts'
+import { registerClearinghouseCommands } from './clearinghouse/cli.ts'
 import type { CliContext } from './cli-context.ts'
 import { loadSettings, type Settings, settingsSummary } from './config.ts'
 import { seedDemo } from './demo/seed.ts'
@@ -194,6 +195,7 @@ registerAccountsCommands(program, ctx)
 registerProgramCommands(program, ctx)
 registerTranslogCommands(program, ctx)
 registerBenchmarkCommands(program, ctx)
+registerClearinghouseCommands(program, ctx)
 
 function installShutdown(rt: Runtime, closeHttp: () => Promise<void>, settings: Settings) {
   let stopping = false
