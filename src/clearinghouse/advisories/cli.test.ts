@@ -29,7 +29,12 @@ async function cli(t: TestContext) {
   })
   await services.accounts.grant({ orgId: prog.id, personId: ana.id, role: 'analyst' })
   let printed = ''
-  const stream = { write: (s: string) => ((printed += s), true) } as unknown as NodeJS.WriteStream
+  const stream = {
+    write: (chunk: string) => {
+      printed += chunk
+      return true
+    },
+  } as unknown as NodeJS.WriteStream
   const root = new Command('earlywatch').option('--json').exitOverride()
   const ctx: CliContext = {
     out: () => output(Boolean(root.opts().json), stream),
