@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { registerAccountsCommands } from './accounts/cli.ts'
 import { createHttpApp, createServices, registerJobHandlers, type Services } from './app.ts'
 import { registerBenchmarkCommands } from './benchmark/cli.ts'
+import { registerAdvisoryCommands } from './clearinghouse/advisories/cli.ts'
 import { registerClearinghouseCommands } from './clearinghouse/cli.ts'
 import type { CliContext } from './cli-context.ts'
 import { loadSettings, type Settings, settingsSummary } from './config.ts'
@@ -196,6 +197,7 @@ registerProgramCommands(program, ctx)
 registerTranslogCommands(program, ctx)
 registerBenchmarkCommands(program, ctx)
 registerClearinghouseCommands(program, ctx)
+registerAdvisoryCommands(program, ctx)
 
 function installShutdown(rt: Runtime, closeHttp: () => Promise<void>, settings: Settings) {
   let stopping = false

@@ -52,9 +52,10 @@ const row = (r: ReportView) => ({
  * //   --purl pkg:npm/tenant-portal@3.2.0 --submission sub_…
  */
 export function registerClearinghouseCommands(root: Command, ctx: CliContext): void {
-  const cmd = root
-    .command('clearinghouse')
-    .description('Vulnerability reports: SARIF import and the triage queue')
+  // The advisories half adds its commands to the same group, whichever registers first.
+  const cmd =
+    root.commands.find((c) => c.name() === 'clearinghouse') ??
+    root.command('clearinghouse').description('The AI cybersecurity clearinghouse')
 
   cmd
     .command('import-sarif')

@@ -7,6 +7,7 @@
 
 import type { OrgKind, Principal, Role } from '../accounts/model.ts'
 import { createServices, type Services } from '../app.ts'
+import { seedAdvisoriesDemo } from '../clearinghouse/advisories/demo.ts'
 import { seedClearinghouseDemo } from '../clearinghouse/demo.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
 import type { Runtime } from '../platform/runtime.ts'
@@ -258,6 +259,13 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
       operator: principals.get('prairie-water:operator_member')!,
     },
     { submissionId: gale.items[0]?.id ?? null, now: rt.clock },
+  )
+  const analyst = principals.get('program:analyst')!
+  await seedAdvisoriesDemo(
+    async (ago) =>
+      (await createServices({ ...rt, clock: { now: () => new Date(now - days(ago)) } })).advisories,
+    { analyst },
+    { caseIds: (await services.clearinghouse.listCases(analyst)).map((c) => c.id) },
   )
   return { organisations, people, submissions }
 }

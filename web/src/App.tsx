@@ -7,6 +7,7 @@ import { SignInPage } from './accounts/SignInPage.tsx'
 import { hasRole, type Session, useSession } from './accounts/session.ts'
 import { TokensPage } from './accounts/TokensPage.tsx'
 import { AdminPage } from './admin/AdminPage.tsx'
+import { advisoryEditorPage, publicAdvisoryPage } from './clearinghouse/advisories/routes.tsx'
 import { clearinghousePage } from './clearinghouse/routes.tsx'
 import { NotificationsPage } from './notifications/NotificationsPage.tsx'
 import { ErrorBoundary } from './platform/ErrorBoundary.tsx'
@@ -48,6 +49,7 @@ export function App() {
     <Layout session={session.data}>
       <ErrorBoundary resetKey={pathname}>
         {publicPage(pathname) ??
+          publicAdvisoryPage(pathname, session.data) ??
           (session.data.signedIn ? (
             <SignedInRoutes session={session.data} />
           ) : (
@@ -75,6 +77,8 @@ function SignedInRoutes({ session }: { session: Session }) {
 
   if (pathname === '/' || pathname === '/sign-in') return <OverviewPage session={session} />
   if (pathname === '/notifications') return <NotificationsPage />
+  const advisoryEditor = advisoryEditorPage(pathname, session)
+  if (advisoryEditor) return advisoryEditor
   const clearinghouse = clearinghousePage(pathname, session)
   if (clearinghouse) return clearinghouse
   if (pathname === '/tokens') return <TokensPage session={session} />
