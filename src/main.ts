@@ -8,6 +8,7 @@ import { registerClearinghouseCommands } from './clearinghouse/cli.ts'
 import type { CliContext } from './cli-context.ts'
 import { loadSettings, type Settings, settingsSummary } from './config.ts'
 import { seedDemo } from './demo/seed.ts'
+import { registerEvalCommands } from './evals/cli.ts'
 import { describeError, EXIT, exitCodeFor, output, table } from './platform/cli.ts'
 import { createLogger } from './platform/log.ts'
 import { openRuntime, type Runtime } from './platform/runtime.ts'
@@ -198,6 +199,7 @@ registerTranslogCommands(program, ctx)
 registerBenchmarkCommands(program, ctx)
 registerClearinghouseCommands(program, ctx)
 registerAdvisoryCommands(program, ctx)
+registerEvalCommands(program, ctx)
 
 function installShutdown(rt: Runtime, closeHttp: () => Promise<void>, settings: Settings) {
   let stopping = false
