@@ -9,6 +9,7 @@ import { TokensPage } from './accounts/TokensPage.tsx'
 import { AdminPage } from './admin/AdminPage.tsx'
 import { PoliciesPage } from './benchmark/PoliciesPage.tsx'
 import { VaultPage } from './benchmark/VaultPage.tsx'
+import { advisoryEditorPage, publicAdvisoryPage } from './clearinghouse/advisories/routes.tsx'
 import { clearinghousePage } from './clearinghouse/routes.tsx'
 import { RunPage } from './evals/RunPage.tsx'
 import { RunsPage } from './evals/RunsPage.tsx'
@@ -53,6 +54,7 @@ export function App() {
     <Layout session={session.data}>
       <ErrorBoundary resetKey={pathname}>
         {publicPage(pathname) ??
+          publicAdvisoryPage(pathname, session.data) ??
           (session.data.signedIn ? (
             <SignedInRoutes session={session.data} />
           ) : (
@@ -80,6 +82,8 @@ function SignedInRoutes({ session }: { session: Session }) {
 
   if (pathname === '/' || pathname === '/sign-in') return <OverviewPage session={session} />
   if (pathname === '/notifications') return <NotificationsPage />
+  const advisoryEditor = advisoryEditorPage(pathname, session)
+  if (advisoryEditor) return advisoryEditor
   const clearinghouse = clearinghousePage(pathname, session)
   if (clearinghouse) return clearinghouse
   if (pathname === '/tokens') return <TokensPage session={session} />

@@ -30,8 +30,8 @@ async function cli(t: TestContext) {
   await services.accounts.grant({ orgId: prog.id, personId: ana.id, role: 'analyst' })
   let printed = ''
   const stream = {
-    write: (s: string) => {
-      printed += s
+    write: (chunk: string) => {
+      printed += chunk
       return true
     },
   } as unknown as NodeJS.WriteStream

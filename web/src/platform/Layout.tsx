@@ -64,7 +64,7 @@ function PublicHeader() {
   const { pathname } = useLocation()
   const close = () => setMenuOpen(false)
   const navLink = navLinkFor(close)
-  const onPublicPage = isTransparency(pathname)
+  const onPublicPage = isTransparency(pathname) || pathname.startsWith('/advisories')
 
   return (
     <>
@@ -83,6 +83,7 @@ function PublicHeader() {
               <span>Log explorer</span>,
               pathname.startsWith('/log-explorer'),
             ),
+            navLink('/advisories', <span>Advisories</span>, pathname.startsWith('/advisories')),
           ]}
           secondaryItems={
             onPublicPage
@@ -131,6 +132,7 @@ function SignedInHeader({ session }: { session: Session }) {
       pathname === '/notifications',
     ),
     navLink('/clearinghouse', <span>Clearinghouse</span>, pathname.startsWith('/clearinghouse')),
+    navLink('/advisories', <span>Advisories</span>, pathname.startsWith('/advisories')),
     hasRole(session, 'admin', 'program_officer', 'benchmark_custodian')
       ? navLink('/evals', <span>Evaluations</span>, pathname.startsWith('/evals'))
       : null,
