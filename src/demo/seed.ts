@@ -7,8 +7,11 @@
 
 import type { OrgKind, Principal, Role } from '../accounts/model.ts'
 import { createServices, type Services } from '../app.ts'
+import { seedBenchmarkDemo } from '../benchmark/demo.ts'
 import { seedAdvisoriesDemo } from '../clearinghouse/advisories/demo.ts'
 import { seedClearinghouseDemo } from '../clearinghouse/demo.ts'
+import { seedEvalsDemo } from '../evals/demo.ts'
+import { bwrapProvider } from '../evals/sandbox/bwrap.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
 import type { Runtime } from '../platform/runtime.ts'
 
@@ -240,6 +243,7 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     })
     submissions++
   }
+  await seedBenchmarkDemo(rt, services.translog, principals)
   // The clearinghouse: findings made with Gale-7 (the demo pre-release model), triage, a case under embargo.
   const gale = await services.program.list(officer, {
     q: 'Gale-7',
@@ -267,5 +271,6 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     { analyst },
     { caseIds: (await services.clearinghouse.listCases(analyst)).map((c) => c.id) },
   )
+  await seedEvalsDemo(services.evals, { sandboxes: async () => bwrapProvider() })
   return { organisations, people, submissions }
 }
