@@ -4,6 +4,7 @@ import { registerAccountsCommands } from './accounts/cli.ts'
 import { createHttpApp, createServices, registerJobHandlers, type Services } from './app.ts'
 import { registerBenchmarkCommands } from './benchmark/cli.ts'
 import { registerAdvisoryCommands } from './clearinghouse/advisories/cli.ts'
+import { registerClearinghouseCommands } from './clearinghouse/cli.ts'
 import type { CliContext } from './cli-context.ts'
 import { loadSettings, type Settings, settingsSummary } from './config.ts'
 import { seedDemo } from './demo/seed.ts'
@@ -196,6 +197,7 @@ registerAccountsCommands(program, ctx)
 registerProgramCommands(program, ctx)
 registerTranslogCommands(program, ctx)
 registerBenchmarkCommands(program, ctx)
+registerClearinghouseCommands(program, ctx)
 registerAdvisoryCommands(program, ctx)
 registerEvalCommands(program, ctx)
 

@@ -175,7 +175,10 @@ test('attachments download only as attachments, with nosniff, and only for those
   const dl = await call(partner, 'GET', `/api/clearinghouse/attachments/${up.json().id}`)
   assert.equal(dl.statusCode, 200)
   assert.equal(dl.body, html)
-  assert.equal(dl.headers['content-disposition'], 'attachment; filename="poc.txt"')
+  assert.equal(
+    dl.headers['content-disposition'],
+    `attachment; filename="poc.txt"; filename*=UTF-8''poc.txt`,
+  )
   assert.equal(dl.headers['x-content-type-options'], 'nosniff')
   assert.equal(dl.headers['x-tlp'], 'AMBER')
   assert.equal(

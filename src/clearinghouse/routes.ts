@@ -348,6 +348,20 @@ const ZFileRequest = z
   })
   .strict()
 
+/**
+ * RFC 6266: an ASCII fallback name and the exact UTF-8 name (RFC 8187), so a name like
+ * `poc—1.txt` neither breaks the header nor is lost.
+ */
+export function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_')
+  // encodeURIComponent leaves ' ( ) * unescaped; RFC 8187's attr-char does not allow them.
+  const exact = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  )
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`
+}
+
 function fileOf(body: z.infer<typeof ZFileRequest>): FileInput {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body.contentBase64))
     throw invalid('body.contentBase64', 'is not base64')
@@ -575,7 +589,7 @@ export function clearinghouseRoutes(deps: {
         const { info, content } = await ch.downloadAttachment(req.principal, req.params.id)
         return reply
           .header('content-type', info.mediaType)
-          .header('content-disposition', `attachment; filename="${info.filename}"`)
+          .header('content-disposition', contentDisposition(info.filename))
           .header('x-content-type-options', 'nosniff')
           .header('content-security-policy', "default-src 'none'; sandbox")
           .header('cache-control', 'private, no-store')

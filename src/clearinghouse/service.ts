@@ -518,9 +518,14 @@ export function createClearinghouseService(deps: ClearinghouseDeps): Clearinghou
     viewer: Principal | null,
   ): Promise<CaseView> {
     const reports = await store.caseReports(q, c.id)
+    // Readers from outside the case (a CLEAR or GREEN case) see which organisations take part, not who.
+    const insider =
+      (viewer !== null && isStaff(viewer)) || myRoles(parts, viewer).some((r) => r !== 'client')
     return {
       ...c,
-      participants: parts,
+      participants: insider
+        ? parts
+        : parts.map((p) => ({ ...p, personId: null, personName: null })),
       reports: reports.map((r) => ({
         id: r.id,
         title: r.title,

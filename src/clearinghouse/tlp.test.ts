@@ -117,7 +117,14 @@ test('the service enforces every label on the case, each message and each attach
     for (const v of VIEWERS) {
       const p = viewers[v]
       if (EXPECTED[tlp].includes(v)) {
-        assert.equal((await s.ch.getCase(p, c.id)).tlp, tlp, `${v} reads the ${tlp} case`)
+        const view = await s.ch.getCase(p, c.id)
+        assert.equal(view.tlp, tlp, `${v} reads the ${tlp} case`)
+        const names = view.participants.some((x) => x.personName !== null)
+        assert.equal(
+          names,
+          ['named', 'staffColleague', 'coordinator'].includes(v),
+          `${v} sees who takes part`,
+        )
         const msgs = await s.ch.messages(p, c.id)
         // The effective label of an item is the stricter of its own and the case's.
         assert.ok(msgs.every((m) => EXPECTED[m.tlp].includes(v) && EXPECTED[tlp].includes(v)))

@@ -21,6 +21,7 @@ import {
   VEX_STATUSES,
   type VexStatus,
 } from './api.ts'
+import { FileList, FileUpload, useCaseFiles } from './Files.tsx'
 import { ReportStateTag, TlpTag } from './Tags.tsx'
 
 export function CasesPage() {
@@ -185,6 +186,7 @@ export function CasePage({ id, session }: { id: string; session: Session }) {
           ))}
         </ul>
       </section>
+      <CaseFiles c={c} canWrite={staff || c.myRoles.some((r) => r !== 'client')} />
       <Thread c={c} canWrite={staff || c.myRoles.some((r) => r !== 'client')} />
     </Page>
   )
@@ -486,6 +488,18 @@ function Thread({ c, canWrite }: { c: Case; canWrite: boolean }) {
           </Button>
         </form>
       ) : null}
+    </section>
+  )
+}
+
+function CaseFiles({ c, canWrite }: { c: Case; canWrite: boolean }) {
+  const files = useCaseFiles(c.id)
+  return (
+    <section aria-label="Files">
+      <h2>Files</h2>
+      <ProblemAlert error={files.error} />
+      <FileList files={files.data ?? []} />
+      {canWrite ? <FileUpload target={`/cases/${c.id}`} defaultTlp={c.tlp} /> : null}
     </section>
   )
 }

@@ -15,7 +15,8 @@ import {
   useChange,
   useReport,
 } from './api.ts'
-import { ReportStateTag, SlaBadge, TlpTag } from './Tags.tsx'
+import { FileList, FileUpload } from './Files.tsx'
+import { ReportStateTag, SlaBadge } from './Tags.tsx'
 
 const NEXT: Record<ReportState, ReportState[]> = {
   new: ['triaging', 'duplicate', 'out_of_scope'],
@@ -147,21 +148,9 @@ export function ReportPage({ id, session }: { id: string; session: Session }) {
           </ul>
         </>
       ) : null}
-      {r.attachments && r.attachments.length > 0 ? (
-        <>
-          <h2>Evidence files</h2>
-          <ul>
-            {r.attachments.map((a) => (
-              <li key={a.id}>
-                <a className="usa-link" href={`/api/clearinghouse/attachments/${a.id}`} download>
-                  {a.filename}
-                </a>{' '}
-                <TlpTag tlp={a.tlp} /> {a.size} bytes
-              </li>
-            ))}
-          </ul>
-        </>
-      ) : null}
+      <h2>Evidence files</h2>
+      <FileList files={r.attachments ?? []} />
+      <FileUpload target={`/reports/${r.id}`} defaultTlp="AMBER" />
       {r.credits && r.credits.length > 0 ? (
         <>
           <h2>Credits</h2>
