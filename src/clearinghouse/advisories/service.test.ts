@@ -220,6 +220,11 @@ test('every vendor agreeing publishes before the disclosure date; a moved date i
   state.c = { ...state.c, disclosureAt: later }
   await rt.db.transaction((tx) => advisories.embargoChanged(tx, state.c.caseId, later))
   assert.ok((await publishJobs(rt)).some((j) => j.at === later.toISOString()))
+  assert.deepEqual(
+    (await advisories.get(analyst.principal, a.id)).publishAt,
+    later,
+    'shown at once',
+  )
   assert.equal(
     (await advisories.publishIfDue({ advisoryId: a.id, at: DISCLOSURE.toISOString() })).published,
     false,

@@ -516,6 +516,11 @@ export function createAdvisoryService(deps: AdvisoryDeps): AdvisoryService {
     },
 
     async embargoChanged(tx, caseId, endsAt) {
+      // The draft shows the new date at once; the job at the new date publishes it.
+      const draft = await store.findByCase(tx, caseId)
+      if (draft?.state === 'draft' && draft.publishAt?.getTime() !== endsAt.getTime())
+        if (!(await store.update(tx, draft.id, draft.revision, { publishAt: endsAt }, clock.now())))
+          throw conflict(draft)
       await schedule(tx, { caseId }, endsAt)
     },
 
