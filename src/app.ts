@@ -5,6 +5,9 @@
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { gatewayRoutes, gatewayUsageRoutes } from './gateway/routes.ts'
+import type { GatewayService } from './gateway/service.ts'
+import { createGatewayWiring } from './gateway/wiring.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
 import { adminRoutes } from './platform/http/admin-routes.ts'
@@ -26,6 +29,7 @@ import { witnessRoutes } from './translog/witness-routes.ts'
 
 export interface Services {
   accounts: AccountsService
+  gateway: GatewayService
   notifications: NotificationsService
   program: ProgramService
   translog: TranslogService
@@ -71,7 +75,8 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  return { accounts, notifications, program, translog, witnesses }
+  const gateway = createGatewayWiring(rt, { program })
+  return { accounts, gateway, notifications, program, translog, witnesses }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */
@@ -98,6 +103,14 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },
       { prefix: '/api/admin', plugin: adminRoutes({ jobs: rt.jobs }) },
+      {
+        prefix: '/gateway',
+        plugin: gatewayRoutes({
+          gateway: services.gateway,
+          bodyLimit: rt.settings.gatewayBodyLimit,
+        }),
+      },
+      { prefix: '/api', plugin: gatewayUsageRoutes({ gateway: services.gateway }) },
     ],
     ready: async () => {
       if (closing) throw new Error('shutting down')
@@ -107,5 +120,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
   app.addHook('preClose', async () => {
     closing = true
   })
+  // Open streams end and the request log is written before the database closes.
+  app.addHook('onClose', async () => services.gateway.close())
   return app
 }
