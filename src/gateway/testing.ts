@@ -21,8 +21,8 @@ import {
 import type { GrantSourceWithIds } from './wiring.ts'
 
 export interface MemoryGrants extends GrantSourceWithIds {
-  /** Adds a grant and returns its new virtual key. */
-  issue(grant: GatewayGrant): string
+  /** Adds a grant and returns its virtual key (a new random one unless given). */
+  issue(grant: GatewayGrant, key?: string): string
   setStatus(grantId: string, status: GrantStatus): void
   update(grantId: string, patch: Partial<GatewayGrant>): void
   /** How many times the grant itself was loaded (by key hash). */
@@ -35,8 +35,8 @@ export function memoryGrants(): MemoryGrants {
   const byId = new Map<string, GatewayGrant>()
   const source: MemoryGrants = {
     loads: 0,
-    issue(grant) {
-      const key = `${VIRTUAL_KEY_PREFIX}${randomBytes(24).toString('base64url')}`
+    issue(grant, given) {
+      const key = given ?? `${VIRTUAL_KEY_PREFIX}${randomBytes(24).toString('base64url')}`
       byHash.set(hashVirtualKey(key), grant)
       byId.set(grant.grantId, grant)
       return key
