@@ -109,6 +109,11 @@ export const ZSettings = z
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     /** Model gateway: longest wait for the lab endpoint's headers, and between chunks of its answer. */
     EARLYWATCH_GATEWAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
+    /**
+     * Model gateway: how old a cached grant status may be when a request uses it, ms; 0 re-reads
+     * it on every request. Changes signalled by the partners service apply on the next request.
+     */
+    EARLYWATCH_GATEWAY_GRANT_CHECK_MS: z.coerce.number().int().min(0).max(60_000).default(500),
     /** Model gateway: largest request body a partner may send, bytes. */
     EARLYWATCH_GATEWAY_BODY_LIMIT: z.coerce
       .number()
@@ -168,6 +173,7 @@ export interface Settings {
   readonly redisUrl: string | undefined
   readonly gatewayTimeoutMs: number
   readonly gatewayBodyLimit: number
+  readonly gatewayGrantCheckMs: number
   /** Witnesses to cosign checkpoints: submission prefix (ending in `/`) and cosignature verifier key. */
   readonly witnesses: readonly { readonly url: string; readonly key: string }[]
   /** The raw validated values, for the start-up summary. */
@@ -256,6 +262,7 @@ export function loadSettings(
     redisUrl: s.REDIS_URL,
     gatewayTimeoutMs: s.EARLYWATCH_GATEWAY_TIMEOUT_MS,
     gatewayBodyLimit: s.EARLYWATCH_GATEWAY_BODY_LIMIT,
+    gatewayGrantCheckMs: s.EARLYWATCH_GATEWAY_GRANT_CHECK_MS,
     witnesses: Object.freeze(
       (s.EARLYWATCH_WITNESSES ?? []).map((w) =>
         Object.freeze({ url: w.url.endsWith('/') ? w.url : `${w.url}/`, key: w.key.trim() }),

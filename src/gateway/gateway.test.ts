@@ -25,6 +25,10 @@ interface Setup {
   grant?: Partial<GatewayGrant>
   settings?: Record<string, unknown>
   clock?: ReturnType<typeof fixedClock>
+  /** How old a cached grant status may be; the production default unless given. */
+  grantCheckMs?: number
+  /** Whether grant changes are signalled to the gateway, as the partners service does. */
+  signal?: boolean
 }
 
 async function setup(t: TestContext, opts: Setup) {
@@ -68,7 +72,14 @@ async function setup(t: TestContext, opts: Setup) {
     now,
   )
   const key = grants.issue(grant)
-  const gateway = createGatewayWiring(rt, { program: services.program, grants, streamCheckMs: 100 })
+  const gateway = createGatewayWiring(rt, {
+    program: services.program,
+    grants,
+    pollMs: 100,
+    ...(opts.grantCheckMs !== undefined ? { grantCheckMs: opts.grantCheckMs } : {}),
+    redisPrefix: `ew:test_${grant.grantId}`,
+  })
+  if (opts.signal !== false) grants.onChange = (id) => void gateway.grantChanged(id)
   const app = await createHttpApp(rt, { ...services, gateway })
   await app.listen({ port: 0, host: '127.0.0.1' })
   t.after(() => app.close())
@@ -362,19 +373,24 @@ test('Anthropic SDK: refusals come in Anthropic error shape', async (t) => {
   assert.equal(s.upstream.requests, 0)
 })
 
-test('a revoked grant is refused on the very next request, without reloading it or reaching the upstream', async (t) => {
-  const s = await setup(t, { protocol: 'openai' })
-  await s.openai().chat.completions.create(ask('hi'))
-  await s.openai().chat.completions.create(ask('hi'))
-  assert.equal(s.grants.loads, 1, 'the grant is cached after its first use')
-  s.grants.setStatus(s.grant.grantId, 'revoked')
-  const err = await rejects(
-    s.openai().chat.completions.create(ask('hi')),
-    OpenAI.AuthenticationError,
-  )
-  assert.equal(err.code, 'grant_revoked')
-  assert.equal(s.upstream.requests, 2)
-})
+for (const [how, opts] of [
+  ['signalled by the partners service', { signal: true }],
+  ['unsignalled, with statuses re-read for every request', { signal: false, grantCheckMs: 0 }],
+] as const) {
+  test(`a revoked grant is refused on the very next request (${how}), without reaching the upstream`, async (t) => {
+    const s = await setup(t, { protocol: 'openai', ...opts })
+    await s.openai().chat.completions.create(ask('hi'))
+    await s.openai().chat.completions.create(ask('hi'))
+    assert.equal(s.grants.loads, 1, 'the grant is cached after its first use')
+    s.grants.setStatus(s.grant.grantId, 'revoked')
+    const err = await rejects(
+      s.openai().chat.completions.create(ask('hi')),
+      OpenAI.AuthenticationError,
+    )
+    assert.equal(err.code, 'grant_revoked')
+    assert.equal(s.upstream.requests, 2)
+  })
+}
 
 test('tightened limits apply on the next request (the version check reloads the grant)', async (t) => {
   const s = await setup(t, { protocol: 'openai' })

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { createConnection } from 'node:net'
 import { test } from 'node:test'
 import { type Limiter, memoryLimiter, redisLimiter } from './limits.ts'
+import { redisSignals } from './signals.ts'
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 
@@ -79,4 +80,26 @@ test('redis: a missing budget count asks to be seeded', async (t) => {
   const g = grant({ requestsPerMinute: 1, tokensPerMinute: 1, tokenBudget: 1 })
   await assert.rejects(l.take(g, T0), { name: 'Error', message: /not in Redis/ })
   assert.equal(await l.budgetKnown(g.grantId), false)
+})
+
+test('redis signals: a grant change published by one process reaches the others', async (t) => {
+  if (!(await redisReachable())) return t.skip(`needs Redis at ${REDIS_URL}`)
+  const prefix = `ew:test_${randomBytes(6).toString('hex')}`
+  const a = redisSignals(REDIS_URL, prefix)
+  const b = redisSignals(REDIS_URL, prefix)
+  t.after(async () => {
+    await a.close()
+    await b.close()
+  })
+  const heard = new Promise<string>((resolve) => void b.subscribe(resolve))
+  // The subscription is in place once Redis confirms it; publish until heard.
+  let got: string | undefined
+  void heard.then((id) => {
+    got = id
+  })
+  for (let i = 0; i < 50 && !got; i++) {
+    await a.publish('gr_changed0001')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  assert.equal(await heard, 'gr_changed0001')
 })

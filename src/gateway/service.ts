@@ -92,6 +92,12 @@ export interface GatewayService {
   ): GatewayAnswer
   /** Usage of one grant over time: the lab of its model, the program, and its partner may read it. */
   usage(actor: Principal, grantId: string, query?: UsageQuery): Promise<GrantUsage>
+  /**
+   * A grant changed (revoked, paused, limits tightened): the next request for it, in this
+   * process and (through the signals) in every other, re-reads it. The partners service calls
+   * this after committing the change.
+   */
+  grantChanged(grantId: string): Promise<void>
   /** Writes buffered request-log rows now (tests, shutdown). */
   flush(): Promise<void>
   /** How many streams are open right now (tests, metrics). */
@@ -110,8 +116,16 @@ export interface GatewayDeps {
   limiter: Limiter
   /** Longest wait for the upstream's headers, and for each next chunk of its body. */
   upstreamTimeoutMs: number
-  /** How often open streams re-check their grants (revocation cuts them within this plus one query). */
-  streamCheckMs?: number
+  /**
+   * How old a cached grant's status may be when a request uses it; 0 re-reads it for every
+   * request (one coalesced query per round trip). A grant changed through `grantChanged` is
+   * re-read by the next request whatever this says.
+   */
+  grantCheckMs?: number
+  /** How often the shared timer re-reads cached grants' statuses and re-checks open streams. */
+  pollMs?: number
+  /** Tells the other gateway processes that a grant changed, and hears theirs (Redis pub/sub). */
+  signals?: GrantSignals
   /** How often buffered request-log rows are written. */
   flushMs?: number
 }
@@ -119,22 +133,26 @@ export interface GatewayDeps {
 interface CachedGrant {
   grant: GatewayGrant
   upstreamUrl: Record<'chat.completions' | 'messages', URL>
+  lastUsed: number
 }
+
+/** Cached grants unused this long stop being polled and are dropped. */
+const IDLE_EVICT_MS = 10 * 60_000
 
 const MAX_BUFFERED_ROWS = 20_000
 const BATCH_ROWS = 500
 
 /**
- * Status checks, coalesced. A request's check always starts after the request arrived, so a
- * grant revoked (committed) before a request arrives is seen revoked by that request: the
- * "next request" guarantee. Requests arriving while a check is running share the next one, so
- * under load there is one query per round trip, not per request.
+ * Status checks, coalesced. A check always starts after the request that asked for it
+ * arrived, so a grant revoked (committed) before that is seen revoked. Requests arriving while
+ * a check runs share the next one, so under load there is one query per round trip, not per
+ * request. Resolves with the statuses and the time the query started.
  */
 function statusChecks(source: Pick<GrantSource, 'statuses'>) {
   interface Batch {
     ids: Set<string>
-    promise: Promise<Map<string, GrantState>>
-    resolve: (m: Map<string, GrantState>) => void
+    promise: Promise<{ states: Map<string, GrantState>; startedAt: number }>
+    resolve: (r: { states: Map<string, GrantState>; startedAt: number }) => void
     reject: (e: unknown) => void
   }
   let running = false
@@ -143,15 +161,16 @@ function statusChecks(source: Pick<GrantSource, 'statuses'>) {
     const batch = next!
     next = null
     running = true
+    const startedAt = performance.now()
     source
       .statuses([...batch.ids])
-      .then(batch.resolve, batch.reject)
+      .then((states) => batch.resolve({ states, startedAt }), batch.reject)
       .finally(() => {
         running = false
         if (next) start()
       })
   }
-  return (grantId: string): Promise<GrantState | undefined> => {
+  return (grantIds: Iterable<string>) => {
     if (!next) {
       const b = { ids: new Set<string>() } as Batch
       b.promise = new Promise((resolve, reject) => {
@@ -160,11 +179,18 @@ function statusChecks(source: Pick<GrantSource, 'statuses'>) {
       })
       next = b
     }
-    next.ids.add(grantId)
+    for (const id of grantIds) next.ids.add(id)
     const { promise } = next
     if (!running) start()
-    return promise.then((m) => m.get(grantId))
+    return promise
   }
+}
+
+/** Grant-change signals between gateway processes. */
+export interface GrantSignals {
+  publish(grantId: string): Promise<void>
+  subscribe(onChange: (grantId: string) => void): Promise<void>
+  close(): Promise<void>
 }
 
 interface OpenStream {
@@ -179,7 +205,40 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
   const { db, clock, log, grants, credentials, limiter } = deps
   const cache = new Map<string, CachedGrant>()
   const secrets = new Map<string, Promise<string>>()
-  const checkStatus = statusChecks(grants)
+  const readStatuses = statusChecks(grants)
+  const grantCheckMs = deps.grantCheckMs ?? 500
+  /** What each grant's status was when a check that started at `checkedAt` read it. */
+  const known = new Map<string, { state: GrantState | undefined; checkedAt: number }>()
+  /** Grants changed (as signalled) at this time: re-read by the next request. */
+  const changed = new Map<string, number>()
+  const checkStatus = async (grantIds: string[]) => {
+    const { states, startedAt } = await readStatuses(grantIds)
+    for (const id of grantIds) {
+      known.set(id, { state: states.get(id), checkedAt: startedAt })
+      if ((changed.get(id) ?? Number.POSITIVE_INFINITY) < startedAt) changed.delete(id)
+    }
+    return states
+  }
+  /** The grant's status, re-read unless a recent enough read exists and no change was signalled since. */
+  const statusOf = async (grantId: string): Promise<GrantState | undefined> => {
+    const k = known.get(grantId)
+    if (
+      grantCheckMs > 0 &&
+      k &&
+      !changed.has(grantId) &&
+      performance.now() - k.checkedAt <= grantCheckMs
+    )
+      return k.state
+    return (await checkStatus([grantId])).get(grantId)
+  }
+  const markChanged = (grantId: string) => {
+    changed.set(grantId, performance.now())
+  }
+  void deps.signals
+    ?.subscribe(markChanged)
+    .catch((err) =>
+      log.error({ err }, 'gateway: cannot subscribe to grant-change signals; relying on polling'),
+    )
   const streams = new Set<OpenStream>()
   const agent = new Agent({
     keepAliveTimeout: 30_000,
@@ -226,15 +285,19 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
   const flushTimer = setInterval(() => void flush(), deps.flushMs ?? 1000)
   flushTimer.unref()
 
-  // -- open streams re-check their grants on one shared timer -----------------------------------
-  let checking = false
-  const streamTimer = setInterval(async () => {
-    if (checking || streams.size === 0) return
-    checking = true
+  // -- one shared timer re-reads cached grants and re-checks open streams -----------------------
+  let polling = false
+  const pollTimer = setInterval(async () => {
+    if (polling) return
+    const now = performance.now()
+    for (const [hash, e] of cache) if (now - e.lastUsed > IDLE_EVICT_MS) cache.delete(hash)
+    const ids = new Set<string>([...streams].map((s) => s.grantId))
+    if (grantCheckMs > 0) for (const e of cache.values()) ids.add(e.grant.grantId)
+    if (ids.size === 0) return
+    polling = true
     try {
-      const ids = [...new Set([...streams].map((s) => s.grantId))]
-      const states = await grants.statuses(ids)
-      const now = clock.now().getTime()
+      const states = await checkStatus([...ids])
+      const nowMs = clock.now().getTime()
       for (const s of [...streams]) {
         const state = states.get(s.grantId)
         if (state?.status !== 'active')
@@ -245,7 +308,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
               `Grant ${s.grantId} was ${state?.status ?? 'revoked'} while this stream was open; the stream is cut.`,
             ),
           )
-        else if (now >= s.windowEnd)
+        else if (nowMs >= s.windowEnd)
           s.cut(
             refuse(
               'forbidden',
@@ -255,12 +318,12 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
           )
       }
     } catch (err) {
-      log.error({ err }, 'gateway: grant status check for open streams failed')
+      log.error({ err }, 'gateway: grant status poll failed')
     } finally {
-      checking = false
+      polling = false
     }
-  }, deps.streamCheckMs ?? 250)
-  streamTimer.unref()
+  }, deps.pollMs ?? 250)
+  pollTimer.unref()
 
   // -- grants ----------------------------------------------------------------------------------
   const bufferedTokens = (grantId: string) =>
@@ -274,6 +337,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
   }
 
   const load = async (keyHash: string): Promise<CachedGrant | null> => {
+    const loadStarted = performance.now()
     const grant = await grants.byKeyHash(keyHash)
     if (!grant) {
       cache.delete(keyHash)
@@ -282,6 +346,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     const base = grant.upstream.baseUrl.replace(/\/+$/, '')
     const entry: CachedGrant = {
       grant,
+      lastUsed: performance.now(),
       upstreamUrl: {
         'chat.completions': new URL(`${base}/chat/completions`),
         messages: new URL(`${base}/messages`),
@@ -291,6 +356,15 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       await seedBudget(grant.grantId)
     secrets.delete(grant.submissionId)
     cache.set(keyHash, entry)
+    // Loaded just now: as fresh as a status check that started when the load did.
+    const signalled = changed.get(grant.grantId)
+    if (signalled === undefined || signalled < loadStarted) {
+      changed.delete(grant.grantId)
+      known.set(grant.grantId, {
+        state: { status: grant.status, version: grant.version },
+        checkedAt: loadStarted,
+      })
+    }
     return entry
   }
 
@@ -311,7 +385,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     const keyHash = hashVirtualKey(key)
     let entry = cache.get(keyHash) ?? null
     if (entry) {
-      const state = await checkStatus(entry.grant.grantId)
+      entry.lastUsed = performance.now()
+      const state = await statusOf(entry.grant.grantId)
       if (!state) {
         cache.delete(keyHash)
         entry = null
@@ -865,12 +940,25 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       }
     },
 
+    async grantChanged(grantId) {
+      markChanged(grantId)
+      await deps.signals
+        ?.publish(grantId)
+        .catch((err) =>
+          log.error(
+            { err, grantId },
+            'gateway: could not signal a grant change to other processes',
+          ),
+        )
+    },
+
     flush,
     openStreams: () => streams.size,
 
     async close() {
       clearInterval(flushTimer)
-      clearInterval(streamTimer)
+      clearInterval(pollTimer)
+      await deps.signals?.close()
       for (const s of [...streams])
         s.cut(
           refuse(

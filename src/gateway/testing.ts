@@ -27,6 +27,8 @@ export interface MemoryGrants extends GrantSourceWithIds {
   update(grantId: string, patch: Partial<GatewayGrant>): void
   /** How many times the grant itself was loaded (by key hash). */
   loads: number
+  /** Called after each change, as the partners service tells the gateway (`grantChanged`). */
+  onChange: ((grantId: string) => void) | undefined
 }
 
 /** Grants kept in a Map: what the partners capability provides, without its tables. */
@@ -35,6 +37,7 @@ export function memoryGrants(): MemoryGrants {
   const byId = new Map<string, GatewayGrant>()
   const source: MemoryGrants = {
     loads: 0,
+    onChange: undefined,
     issue(grant, given) {
       const key = given ?? `${VIRTUAL_KEY_PREFIX}${randomBytes(24).toString('base64url')}`
       byHash.set(hashVirtualKey(key), grant)
@@ -48,6 +51,7 @@ export function memoryGrants(): MemoryGrants {
       const g = byId.get(grantId)
       if (!g) throw new Error(`no grant ${grantId}`)
       Object.assign(g, patch, { version: g.version + 1 })
+      source.onChange?.(grantId)
     },
     async byKeyHash(hash) {
       source.loads++

@@ -9,6 +9,7 @@ import type { ProgramService } from '../program/service.ts'
 import { type Limiter, memoryLimiter, redisLimiter } from './limits.ts'
 import type { GatewayGrant, GrantSource } from './model.ts'
 import { createGatewayService, type GatewayService } from './service.ts'
+import { redisSignals } from './signals.ts'
 
 export type GrantSourceWithIds = GrantSource & {
   byId(grantId: string): Promise<GatewayGrant | null>
@@ -33,7 +34,11 @@ export function createGatewayWiring(
     program: Pick<ProgramService, 'getCredential' | 'get'>
     grants?: GrantSourceWithIds
     limiter?: Limiter
-    streamCheckMs?: number
+    /** Overrides the setting: how old a cached grant status may be (0: re-read every request). */
+    grantCheckMs?: number
+    pollMs?: number
+    /** Redis key prefix for limits and signals (tests sharing one Redis keep apart). */
+    redisPrefix?: string
   },
 ): GatewayService {
   return createGatewayService({
@@ -56,8 +61,17 @@ export function createGatewayWiring(
         }
       },
     },
-    limiter: deps.limiter ?? limiterFor(rt),
+    limiter: deps.limiter ?? limiterFor(rt, deps.redisPrefix),
     upstreamTimeoutMs: rt.settings.gatewayTimeoutMs,
-    ...(deps.streamCheckMs ? { streamCheckMs: deps.streamCheckMs } : {}),
+    grantCheckMs: deps.grantCheckMs ?? rt.settings.gatewayGrantCheckMs,
+    ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
+    ...(rt.settings.redisUrl
+      ? {
+          signals: redisSignals(
+            rt.settings.redisUrl,
+            deps.redisPrefix ?? `ew:${rt.settings.databaseSchema}`,
+          ),
+        }
+      : {}),
   })
 }
