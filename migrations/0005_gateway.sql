@@ -27,4 +27,3 @@ CREATE TABLE gateway_request (
   completion jsonb
 );
 CREATE INDEX gateway_request_grant ON gateway_request (grant_id, at) WHERE grant_id IS NOT NULL;
-CREATE INDEX gateway_request_at ON gateway_request (at);
