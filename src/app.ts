@@ -7,6 +7,8 @@ import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
+import { partnersRoutes } from './partners/routes.ts'
+import { createPartnersService, type PartnersService } from './partners/service.ts'
 import { adminRoutes } from './platform/http/admin-routes.ts'
 import { buildHttp } from './platform/http/server.ts'
 import type { Runtime } from './platform/runtime.ts'
@@ -27,6 +29,7 @@ import { witnessRoutes } from './translog/witness-routes.ts'
 export interface Services {
   accounts: AccountsService
   notifications: NotificationsService
+  partners: PartnersService
   program: ProgramService
   translog: TranslogService
   witnesses: WitnessClient
@@ -71,7 +74,16 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  return { accounts, notifications, program, translog, witnesses }
+  const partners = createPartnersService({
+    db: rt.db,
+    clock: rt.clock,
+    envelopes: rt.envelopes,
+    notifications,
+    translog,
+    program,
+    accounts,
+  })
+  return { accounts, notifications, partners, program, translog, witnesses }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */
@@ -94,6 +106,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       },
       { prefix: '/api', plugin: programRoutes({ program: services.program }) },
       { prefix: '/api', plugin: notificationsRoutes({ notifications: services.notifications }) },
+      { prefix: '/api', plugin: partnersRoutes({ partners: services.partners }) },
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },
