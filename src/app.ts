@@ -7,9 +7,11 @@ import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
 import { gatewayRoutes, gatewayUsageRoutes } from './gateway/routes.ts'
 import type { GatewayService } from './gateway/service.ts'
-import { createGatewayWiring } from './gateway/wiring.ts'
+import { createGatewayWiring, signalGrantChanges } from './gateway/wiring.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
+import { partnersRoutes } from './partners/routes.ts'
+import { createPartnersService, type PartnersService } from './partners/service.ts'
 import { adminRoutes } from './platform/http/admin-routes.ts'
 import { buildHttp } from './platform/http/server.ts'
 import type { Runtime } from './platform/runtime.ts'
@@ -31,6 +33,7 @@ export interface Services {
   accounts: AccountsService
   gateway: GatewayService
   notifications: NotificationsService
+  partners: PartnersService
   program: ProgramService
   translog: TranslogService
   witnesses: WitnessClient
@@ -75,8 +78,23 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  const gateway = createGatewayWiring(rt, { program })
-  return { accounts, gateway, notifications, program, translog, witnesses }
+  // The gateway reads grants from the partners service; the partners service tells the
+  // gateway when a grant changes, so the change applies on the next request.
+  let gateway: GatewayService | undefined
+  const partners = signalGrantChanges(
+    createPartnersService({
+      db: rt.db,
+      clock: rt.clock,
+      envelopes: rt.envelopes,
+      notifications,
+      translog,
+      program,
+      accounts,
+    }),
+    (grantId) => gateway?.grantChanged(grantId),
+  )
+  gateway = createGatewayWiring(rt, { program, partners })
+  return { accounts, gateway, notifications, partners, program, translog, witnesses }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */
@@ -99,6 +117,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       },
       { prefix: '/api', plugin: programRoutes({ program: services.program }) },
       { prefix: '/api', plugin: notificationsRoutes({ notifications: services.notifications }) },
+      { prefix: '/api', plugin: partnersRoutes({ partners: services.partners }) },
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },

@@ -50,8 +50,11 @@ grants.issue(
   }),
   key,
 )
+// Each process has its own embedded database, so the grant (same id and key in both) is kept
+// in memory; only Redis is shared.
 const gateway = createGatewayWiring(rt, {
   program: services.program,
+  partners: services.partners,
   grants,
   limiter: limiterFor(rt, redisPrefix),
 })

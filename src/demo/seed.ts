@@ -7,6 +7,7 @@
 
 import type { OrgKind, Principal, Role } from '../accounts/model.ts'
 import { createServices, type Services } from '../app.ts'
+import { seedPartnersDemo } from '../partners/demo.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
 import type { Runtime } from '../platform/runtime.ts'
 
@@ -238,5 +239,10 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     })
     submissions++
   }
+  await seedPartnersDemo(rt, services, {
+    officer,
+    labs: { meridian, northwind },
+    emailDomain: DEMO_EMAIL_DOMAIN,
+  })
   return { organisations, people, submissions }
 }

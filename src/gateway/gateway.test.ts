@@ -14,37 +14,47 @@ import { createHttpApp, createServices } from '../app.ts'
 import { DAY_MS, fixedClock } from '../platform/clock.ts'
 import { testRuntime } from '../platform/testing.ts'
 import type { GatewayGrant, Protocol } from './model.ts'
-import { MOCK_USAGE, memoryGrants, startMockUpstream, testGrant } from './testing.ts'
-import { createGatewayWiring } from './wiring.ts'
+import { MOCK_USAGE, seedGrant, startMockUpstream } from './testing.ts'
+import { createGatewayWiring, signalGrantChanges } from './wiring.ts'
 
 const MODEL = 'frontier-1'
 const LAB_CREDENTIAL = 'sk-lab-secret-do-not-reveal'
 
+/** The submission is registered at START; its partners get access from PARTNER_RELEASE. */
+const START = '2026-11-23T10:00:00Z'
+const PARTNER_RELEASE = new Date('2026-11-24T10:00:00Z')
+const WINDOW_END = new Date(PARTNER_RELEASE.getTime() + 10 * DAY_MS)
+
 interface Setup {
   protocol: Protocol
-  grant?: Partial<GatewayGrant>
+  grant?: { limits?: GatewayGrant['limits']; keepContent?: boolean }
   settings?: Record<string, unknown>
-  clock?: ReturnType<typeof fixedClock>
   /** How old a cached grant status may be; the production default unless given. */
   grantCheckMs?: number
-  /** Whether grant changes are signalled to the gateway, as the partners service does. */
+  /** Whether grant changes are signalled to the gateway, as the composition root wires them. */
   signal?: boolean
 }
 
+/**
+ * A lab's submission with its endpoint on a mock upstream, a vetted partner chosen with both
+ * keys, and a real grant issued through the partners service; the clock stands an hour into
+ * the grant's window. The gateway under test is served over real HTTP.
+ */
 async function setup(t: TestContext, opts: Setup) {
-  const rt = await testRuntime(t, {
-    ...(opts.clock ? { clock: opts.clock } : {}),
-    settings: opts.settings ?? {},
-  })
+  const clock = fixedClock(START)
+  const rt = await testRuntime(t, { clock, settings: opts.settings ?? {} })
   const services = await createServices(rt)
   const upstream = await startMockUpstream(opts.protocol)
   t.after(() => upstream.close())
   const lab = await seedMember(services.accounts, { kind: 'lab', roles: ['lab_member'] })
+  const officer = await seedMember(services.accounts, {
+    kind: 'program',
+    roles: ['program_officer'],
+  })
   const partner = await seedMember(services.accounts, {
     kind: 'partner',
     roles: ['partner_member'],
   })
-  const now = rt.clock.now()
   const submission = await services.program.register(lab.principal, {
     modelName: MODEL,
     modelVersion: '1.0',
@@ -57,33 +67,49 @@ async function setup(t: TestContext, opts: Setup) {
       credential: LAB_CREDENTIAL,
     },
     offeredDays: 30,
-    partnerReleaseAt: new Date(now.getTime() + 60 * DAY_MS).toISOString(),
-    publicReleaseAt: new Date(now.getTime() + 90 * DAY_MS).toISOString(),
+    partnerReleaseAt: PARTNER_RELEASE.toISOString(),
+    publicReleaseAt: new Date(PARTNER_RELEASE.getTime() + 30 * DAY_MS).toISOString(),
   })
-  const grants = memoryGrants()
-  const grant = testGrant(
-    {
-      submissionId: submission.id,
-      partnerOrgId: partner.org.id,
-      partnerName: partner.org.name,
-      upstream: { protocol: opts.protocol, baseUrl: upstream.baseUrl, modelId: MODEL },
-      ...opts.grant,
+  const issued = await seedGrant(services, {
+    officer,
+    lab,
+    partner,
+    submissionId: submission.id,
+    windowStart: PARTNER_RELEASE,
+    windowEnd: WINDOW_END,
+    endpoints: opts.protocol === 'openai' ? ['chat.completions', 'models'] : ['messages'],
+    limits: opts.grant?.limits ?? {
+      requestsPerMinute: 1000,
+      tokensPerMinute: 1_000_000,
+      tokenBudget: 10_000_000,
     },
-    now,
-  )
-  const key = grants.issue(grant)
+    keepContent: opts.grant?.keepContent ?? false,
+  })
+  clock.set(new Date(PARTNER_RELEASE.getTime() + 3_600_000))
+  let loads = 0
   const gateway = createGatewayWiring(rt, {
     program: services.program,
-    grants,
+    partners: {
+      ...services.partners,
+      gatewayGrantByKeyHash: (hash) => {
+        loads++
+        return services.partners.gatewayGrantByKeyHash(hash)
+      },
+    },
     pollMs: 100,
     ...(opts.grantCheckMs !== undefined ? { grantCheckMs: opts.grantCheckMs } : {}),
-    redisPrefix: `ew:test_${grant.grantId}`,
+    redisPrefix: `ew:test_${issued.id}`,
   })
-  if (opts.signal !== false) grants.onChange = (id) => void gateway.grantChanged(id)
-  const app = await createHttpApp(rt, { ...services, gateway })
+  // As app.ts wires it: each committed grant change tells the gateway (unless the test says not).
+  const partners =
+    opts.signal === false
+      ? services.partners
+      : signalGrantChanges(services.partners, (id) => gateway.grantChanged(id))
+  const app = await createHttpApp(rt, { ...services, partners, gateway })
   await app.listen({ port: 0, host: '127.0.0.1' })
   t.after(() => app.close())
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+  const key = issued.key
   const openai = (apiKey = key) =>
     new OpenAI({ apiKey, baseURL: `${base}/gateway/openai/v1`, maxRetries: 0 })
   const anthropic = (apiKey = key) =>
@@ -96,22 +122,29 @@ async function setup(t: TestContext, opts: Setup) {
     )
     return r.rows
   }
+  const grant = { grantId: issued.id, limits: issued.limits }
   return {
     rt,
+    clock,
     services,
     app,
     base,
     upstream,
-    grants,
     grant,
     key,
     gateway,
     lab,
+    officer,
     partner,
     openai,
     anthropic,
     logged,
     submission,
+    loads: () => loads,
+    revoke: () => partners.revokeGrant(officer.principal, issued.id, { reason: 'test revocation' }),
+    pause: () => partners.pauseGrant(lab.principal, issued.id, { reason: 'test pause' }),
+    setLimits: (limits: GatewayGrant['limits']) =>
+      partners.changeTerms(officer.principal, issued.id, { limits, reason: 'test limits' }),
   }
 }
 
@@ -364,7 +397,7 @@ test('Anthropic SDK: refusals come in Anthropic error shape', async (t) => {
     body: JSON.stringify(ask('hi')),
   })
   assert.equal(wrong.status, 403)
-  s.grants.setStatus(s.grant.grantId, 'paused')
+  await s.pause()
   const paused = await rejects(
     s.anthropic().messages.create({ ...ask('hi'), max_tokens: 10 }),
     Anthropic.PermissionDeniedError,
@@ -381,8 +414,8 @@ for (const [how, opts] of [
     const s = await setup(t, { protocol: 'openai', ...opts })
     await s.openai().chat.completions.create(ask('hi'))
     await s.openai().chat.completions.create(ask('hi'))
-    assert.equal(s.grants.loads, 1, 'the grant is cached after its first use')
-    s.grants.setStatus(s.grant.grantId, 'revoked')
+    assert.equal(s.loads(), 1, 'the grant is cached after its first use')
+    await s.revoke()
     const err = await rejects(
       s.openai().chat.completions.create(ask('hi')),
       OpenAI.AuthenticationError,
@@ -395,10 +428,10 @@ for (const [how, opts] of [
 test('tightened limits apply on the next request (the version check reloads the grant)', async (t) => {
   const s = await setup(t, { protocol: 'openai' })
   await s.openai().chat.completions.create(ask('hi'))
-  s.grants.update(s.grant.grantId, { limits: { ...s.grant.limits, requestsPerMinute: 1 } })
+  await s.setLimits({ ...s.grant.limits, requestsPerMinute: 1 })
   const err = await rejects(s.openai().chat.completions.create(ask('hi')), OpenAI.RateLimitError)
   assert.equal(err.code, 'requests_per_minute')
-  assert.equal(s.grants.loads, 2)
+  assert.equal(s.loads(), 2)
 })
 
 for (const protocol of ['openai', 'anthropic'] as const) {
@@ -413,7 +446,7 @@ for (const protocol of ['openai', 'anthropic'] as const) {
           chunks.push(c.choices[0]?.delta.content ?? '')
           if (chunks.length === 3) {
             revokedAt = performance.now()
-            s.grants.setStatus(s.grant.grantId, 'revoked')
+            void s.revoke()
           }
         }
       } else {
@@ -424,7 +457,7 @@ for (const protocol of ['openai', 'anthropic'] as const) {
           chunks.push(ev.type)
           if (chunks.length === 4) {
             revokedAt = performance.now()
-            s.grants.setStatus(s.grant.grantId, 'revoked')
+            void s.revoke()
           }
         }
       }
@@ -449,12 +482,12 @@ for (const protocol of ['openai', 'anthropic'] as const) {
 }
 
 test('rate limits: requests per minute, tokens per minute and the budget, with Retry-After', async (t) => {
-  const clock = fixedClock('2026-11-23T10:00:30Z')
   const s = await setup(t, {
     protocol: 'openai',
-    clock,
     grant: { limits: { requestsPerMinute: 2, tokensPerMinute: 1000, tokenBudget: 1000 } },
   })
+  const { clock } = s
+  clock.set('2026-11-24T11:00:30Z')
   await s.openai().chat.completions.create(ask('hi'))
   await s.openai().chat.completions.create(ask('hi'))
   const rpm = await rejects(s.openai().chat.completions.create(ask('hi')), OpenAI.RateLimitError)
@@ -462,9 +495,7 @@ test('rate limits: requests per minute, tokens per minute and the budget, with R
   assert.equal(rpm.headers?.get('retry-after'), '30', 'until the minute ends')
 
   clock.advance(60_000)
-  s.grants.update(s.grant.grantId, {
-    limits: { requestsPerMinute: 100, tokensPerMinute: 20, tokenBudget: 1000 },
-  })
+  await s.setLimits({ requestsPerMinute: 100, tokensPerMinute: 20, tokenBudget: 1000 })
   await s.openai().chat.completions.create(ask('hi')) // 17 tokens
   await s.openai().chat.completions.create(ask('hi')) // 34 ≥ 20: the one that crossed finishes
   const tpm = await rejects(s.openai().chat.completions.create(ask('hi')), OpenAI.RateLimitError)
@@ -472,9 +503,7 @@ test('rate limits: requests per minute, tokens per minute and the budget, with R
 
   clock.advance(60_000)
   // Four answers of 17 tokens so far: 68 of a budget of 60.
-  s.grants.update(s.grant.grantId, {
-    limits: { requestsPerMinute: 100, tokensPerMinute: 1000, tokenBudget: 60 },
-  })
+  await s.setLimits({ requestsPerMinute: 100, tokensPerMinute: 1000, tokenBudget: 60 })
   const budget = await rejects(s.openai().chat.completions.create(ask('hi')), OpenAI.RateLimitError)
   assert.equal(budget.code, 'budget_exhausted')
   assert.equal(budget.type, 'insufficient_quota')
@@ -483,23 +512,17 @@ test('rate limits: requests per minute, tokens per minute and the budget, with R
 })
 
 test('outside its window a grant is refused with 403', async (t) => {
-  const clock = fixedClock('2026-11-23T10:00:00Z')
-  const s = await setup(t, {
-    protocol: 'anthropic',
-    clock,
-    grant: {
-      windowStart: new Date('2026-11-24T00:00:00Z'),
-      windowEnd: new Date('2026-11-25T00:00:00Z'),
-    },
-  })
+  const s = await setup(t, { protocol: 'anthropic' })
+  const { clock } = s
+  clock.set(START)
   const early = await rejects(
     s.anthropic().messages.create({ ...ask('hi'), max_tokens: 5 }),
     Anthropic.PermissionDeniedError,
   )
-  assert.match(early.message, /opens at 2026-11-24/)
+  assert.match(early.message, /opens at 2026-11-24T10:00/)
   clock.set('2026-11-24T12:00:00Z')
   await s.anthropic().messages.create({ ...ask('hi'), max_tokens: 5 })
-  clock.set('2026-11-25T00:00:00Z')
+  clock.set(WINDOW_END)
   const late = await rejects(
     s.anthropic().messages.create({ ...ask('hi'), max_tokens: 5 }),
     Anthropic.PermissionDeniedError,

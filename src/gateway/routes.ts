@@ -144,7 +144,7 @@ export function gatewayRoutes(deps: {
 }
 
 const ZPoint = z.object({
-  at: z.date(),
+  start: z.date().describe("The bucket's start"),
   requests: z.number().int(),
   errors: z.number().int(),
   inputTokens: z.number().int(),

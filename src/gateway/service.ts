@@ -12,10 +12,9 @@
 import { PassThrough, type Readable } from 'node:stream'
 import { Agent, errors as undiciErrors } from 'undici'
 import type { Principal } from '../accounts/model.ts'
-import { PROGRAM_WIDE_ROLES } from '../accounts/model.ts'
 import type { Clock } from '../platform/clock.ts'
 import type { Queryable } from '../platform/db/db.ts'
-import { invalid, notFound } from '../platform/errors.ts'
+import { invalid } from '../platform/errors.ts'
 import type { Logger } from '../platform/log.ts'
 import { BudgetUnknown, type Limiter } from './limits.ts'
 import {
@@ -109,10 +108,13 @@ export interface GatewayDeps {
   db: Queryable
   clock: Clock
   log: Logger
-  grants: GrantSource & { byId(grantId: string): Promise<GatewayGrant | null> }
+  grants: GrantSource
   credentials: CredentialSource
-  /** Whether `actor` may see this submission (its lab, or the program). */
-  submissions: { visibleTo(actor: Principal, submissionId: string): Promise<boolean> }
+  /** The grant's start and budget, if `actor` may see it (its partner, the lab of its model, the program); throws not-found otherwise. */
+  visibleGrant(
+    actor: Principal,
+    grantId: string,
+  ): Promise<{ windowStart: Date; tokenBudget: number }>
   limiter: Limiter
   /** Longest wait for the upstream's headers, and for each next chunk of its body. */
   upstreamTimeoutMs: number
@@ -198,8 +200,6 @@ interface OpenStream {
   cut(refusal: Refusal): void
   windowEnd: number
 }
-
-const isProgramWide = (p: Principal) => p.roles.some((r) => PROGRAM_WIDE_ROLES.includes(r))
 
 export function createGatewayService(deps: GatewayDeps): GatewayService {
   const { db, clock, log, grants, credentials, limiter } = deps
@@ -904,13 +904,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     },
 
     async usage(actor, grantId, query = {}) {
-      const grant = await grants.byId(grantId)
-      if (!grant) throw notFound('grant', grantId)
-      const allowed =
-        isProgramWide(actor) ||
-        actor.orgId === grant.partnerOrgId ||
-        (await deps.submissions.visibleTo(actor, grant.submissionId))
-      if (!allowed) throw notFound('grant', grantId)
+      const grant = await deps.visibleGrant(actor, grantId)
       await flush()
       const to = query.to ?? clock.now()
       const from = query.from ?? grant.windowStart
@@ -933,8 +927,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         series,
         totals: {
           ...totals,
-          tokenBudget: grant.limits.tokenBudget,
-          budgetLeft: Math.max(0, grant.limits.tokenBudget - used),
+          tokenBudget: grant.tokenBudget,
+          budgetLeft: Math.max(0, grant.tokenBudget - used),
         },
         recent,
       }

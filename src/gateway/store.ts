@@ -96,7 +96,8 @@ export const BUCKETS = ['minute', 'hour', 'day'] as const
 export type Bucket = (typeof BUCKETS)[number]
 
 export interface UsagePoint {
-  at: Date
+  /** The bucket's start. */
+  start: Date
   requests: number
   errors: number
   inputTokens: number
@@ -119,7 +120,7 @@ interface PointRow {
   output_tokens: string | number
 }
 
-/** Requests and tokens per bucket in [from, to); `bucket` is one of BUCKETS, never free text. */
+/** Requests and tokens per bucket in [from, to]; `bucket` is one of BUCKETS, never free text. */
 export async function series(
   db: Queryable,
   grantId: string,
@@ -132,12 +133,12 @@ export async function series(
             count(*) FILTER (WHERE status >= 400) AS errors,
             coalesce(sum(input_tokens), 0) AS input_tokens, coalesce(sum(output_tokens), 0) AS output_tokens
        FROM gateway_request
-      WHERE grant_id = $1 AND at >= $2 AND at < $3
+      WHERE grant_id = $1 AND at >= $2 AND at <= $3
       GROUP BY 1 ORDER BY 1`,
     [grantId, from, to],
   )
   return r.rows.map((p) => ({
-    at: new Date(p.at),
+    start: new Date(p.at),
     requests: Number(p.requests),
     errors: Number(p.errors),
     inputTokens: Number(p.input_tokens),

@@ -10,6 +10,9 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Principal } from '../accounts/model.ts'
+import type { Services } from '../app.ts'
+import type { GatewayEndpoint, GrantSource } from './model.ts'
 import {
   type GatewayGrant,
   type GrantState,
@@ -18,9 +21,8 @@ import {
   type Protocol,
   VIRTUAL_KEY_PREFIX,
 } from './model.ts'
-import type { GrantSourceWithIds } from './wiring.ts'
 
-export interface MemoryGrants extends GrantSourceWithIds {
+export interface MemoryGrants extends GrantSource {
   /** Adds a grant and returns its virtual key (a new random one unless given). */
   issue(grant: GatewayGrant, key?: string): string
   setStatus(grantId: string, status: GrantStatus): void
@@ -31,7 +33,54 @@ export interface MemoryGrants extends GrantSourceWithIds {
   onChange: ((grantId: string) => void) | undefined
 }
 
-/** Grants kept in a Map: what the partners capability provides, without its tables. */
+/** A person acting for an organisation, as the accounts test fixtures make them. */
+type Member = { principal: Principal; org: { id: string } }
+
+/**
+ * A real grant through the partners service: the partner registered and vetted, a selection
+ * proposed by the lab and approved by the program (both keys), the grant issued by the program.
+ */
+export async function seedGrant(
+  services: Pick<Services, 'partners'>,
+  o: {
+    officer: Member
+    lab: Member
+    partner: Member
+    submissionId: string
+    windowStart: Date
+    windowEnd: Date
+    endpoints: GatewayEndpoint[]
+    limits: GatewayGrant['limits']
+    keepContent?: boolean
+  },
+) {
+  const { partners } = services
+  await partners.registerPartner(o.officer.principal, {
+    orgId: o.partner.org.id,
+    sector: 'security_research',
+    description: 'A security firm testing the model through the gateway',
+  })
+  await partners.recordVetting(o.officer.principal, o.partner.org.id, {
+    status: 'vetted',
+    notes: 'references checked',
+  })
+  const proposed = await partners.propose(o.lab.principal, {
+    submissionId: o.submissionId,
+    partnerOrgId: o.partner.org.id,
+    rationale: 'They find vulnerabilities for a living',
+  })
+  await partners.approve(o.officer.principal, proposed.id)
+  return partners.issueGrant(o.officer.principal, {
+    selectionId: proposed.id,
+    windowStart: o.windowStart,
+    windowEnd: o.windowEnd,
+    endpoints: o.endpoints,
+    limits: o.limits,
+    keepContent: o.keepContent ?? false,
+  })
+}
+
+/** Grants kept in a Map: what the partners capability provides, without its tables (processes with no shared database). */
 export function memoryGrants(): MemoryGrants {
   const byHash = new Map<string, GatewayGrant>()
   const byId = new Map<string, GatewayGrant>()
@@ -56,10 +105,6 @@ export function memoryGrants(): MemoryGrants {
     async byKeyHash(hash) {
       source.loads++
       const g = byHash.get(hash)
-      return g ? structuredClone(g) : null
-    },
-    async byId(id) {
-      const g = byId.get(id)
       return g ? structuredClone(g) : null
     },
     async statuses(ids) {

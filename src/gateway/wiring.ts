@@ -1,26 +1,15 @@
 /**
  * Builds the gateway service from the runtime and the capabilities it leans on: grants from
- * the partners capability, the lab's credential and the submission's visibility from the
- * program, limits in Redis when REDIS_URL is set.
+ * the partners service, the lab's credential from the program service, limits (and grant-change
+ * signals) in Redis when REDIS_URL is set.
  */
-import { isAppError } from '../platform/errors.ts'
+import type { PartnersService } from '../partners/service.ts'
 import type { Runtime } from '../platform/runtime.ts'
 import type { ProgramService } from '../program/service.ts'
 import { type Limiter, memoryLimiter, redisLimiter } from './limits.ts'
-import type { GatewayGrant, GrantSource } from './model.ts'
+import type { GrantSource } from './model.ts'
 import { createGatewayService, type GatewayService } from './service.ts'
 import { redisSignals } from './signals.ts'
-
-export type GrantSourceWithIds = GrantSource & {
-  byId(grantId: string): Promise<GatewayGrant | null>
-}
-
-/** Until the partners capability issues grants, no key is valid. */
-export const noGrants: GrantSourceWithIds = {
-  byKeyHash: async () => null,
-  byId: async () => null,
-  statuses: async () => new Map(),
-}
 
 export function limiterFor(rt: Pick<Runtime, 'settings'>, prefix?: string): Limiter {
   return rt.settings.redisUrl
@@ -28,11 +17,40 @@ export function limiterFor(rt: Pick<Runtime, 'settings'>, prefix?: string): Limi
     : memoryLimiter()
 }
 
+type GrantChanging = 'pauseGrant' | 'resumeGrant' | 'revokeGrant' | 'changeTerms'
+
+/**
+ * The partners service, with each grant change (pause, resume, revoke, new terms) reported to
+ * `changed` once it has committed, so the gateway applies it on the next request instead of
+ * at its next poll.
+ */
+export function signalGrantChanges<P extends Pick<PartnersService, GrantChanging>>(
+  partners: P,
+  changed: (grantId: string) => unknown,
+): P {
+  const wrap =
+    <A, I, R>(fn: (actor: A, id: string, input: I) => Promise<R>) =>
+    async (actor: A, id: string, input: I): Promise<R> => {
+      const result = await fn(actor, id, input)
+      await changed(id)
+      return result
+    }
+  return {
+    ...partners,
+    pauseGrant: wrap(partners.pauseGrant.bind(partners)),
+    resumeGrant: wrap(partners.resumeGrant.bind(partners)),
+    revokeGrant: wrap(partners.revokeGrant.bind(partners)),
+    changeTerms: wrap(partners.changeTerms.bind(partners)),
+  }
+}
+
 export function createGatewayWiring(
   rt: Runtime,
   deps: {
-    program: Pick<ProgramService, 'getCredential' | 'get'>
-    grants?: GrantSourceWithIds
+    program: Pick<ProgramService, 'getCredential'>
+    partners: Pick<PartnersService, 'gatewayGrantByKeyHash' | 'grantStatuses' | 'getGrant'>
+    /** Instead of the partners service's grants (tests, the benchmark's in-memory source). */
+    grants?: GrantSource
     limiter?: Limiter
     /** Overrides the setting: how old a cached grant status may be (0: re-read every request). */
     grantCheckMs?: number
@@ -41,37 +59,29 @@ export function createGatewayWiring(
     redisPrefix?: string
   },
 ): GatewayService {
+  const { partners } = deps
+  const prefix = deps.redisPrefix ?? `ew:${rt.settings.databaseSchema}`
   return createGatewayService({
     db: rt.db,
     clock: rt.clock,
     log: rt.log.child({ capability: 'gateway' }),
-    grants: deps.grants ?? noGrants,
+    grants: deps.grants ?? {
+      byKeyHash: (hash) => partners.gatewayGrantByKeyHash(hash),
+      statuses: (ids) => partners.grantStatuses([...ids]),
+    },
     credentials: {
       credential: async (submissionId) =>
         (await deps.program.getCredential(submissionId)).credential,
     },
-    submissions: {
-      async visibleTo(actor, submissionId) {
-        try {
-          await deps.program.get(actor, submissionId)
-          return true
-        } catch (err) {
-          if (isAppError(err, 'EW_NOT_FOUND')) return false
-          throw err
-        }
-      },
+    // The partners service decides who sees a grant: its partner, the lab of its model, the program.
+    visibleGrant: async (actor, grantId) => {
+      const g = await partners.getGrant(actor, grantId)
+      return { windowStart: g.windowStart, tokenBudget: g.limits.tokenBudget }
     },
-    limiter: deps.limiter ?? limiterFor(rt, deps.redisPrefix),
+    limiter: deps.limiter ?? limiterFor(rt, prefix),
     upstreamTimeoutMs: rt.settings.gatewayTimeoutMs,
     grantCheckMs: deps.grantCheckMs ?? rt.settings.gatewayGrantCheckMs,
     ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
-    ...(rt.settings.redisUrl
-      ? {
-          signals: redisSignals(
-            rt.settings.redisUrl,
-            deps.redisPrefix ?? `ew:${rt.settings.databaseSchema}`,
-          ),
-        }
-      : {}),
+    ...(rt.settings.redisUrl ? { signals: redisSignals(rt.settings.redisUrl, prefix) } : {}),
   })
 }

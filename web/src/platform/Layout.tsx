@@ -115,7 +115,7 @@ function SignedInHeader({ session }: { session: Session }) {
     navLink(
       '/',
       <span>Program overview</span>,
-      pathname === '/' || pathname.startsWith('/submissions'),
+      pathname === '/' || (pathname.startsWith('/submissions') && !pathname.endsWith('/partners')),
     ),
     navLink(
       '/notifications',
@@ -130,6 +130,15 @@ function SignedInHeader({ session }: { session: Session }) {
       </span>,
       pathname === '/notifications',
     ),
+    hasRole(session, 'program_officer', 'admin', 'auditor', 'lab_member', 'partner_member')
+      ? navLink(
+          '/partners',
+          <span>Trusted partners</span>,
+          pathname.startsWith('/partners') ||
+            pathname.startsWith('/grants') ||
+            pathname.endsWith('/partners'),
+        )
+      : null,
     navLink('/transparency', <span>Transparency</span>, isTransparency(pathname)),
     // Administrators of the organisation acted for only; the server checks the role anyway.
     hasRole(session, 'admin')
