@@ -233,6 +233,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
   }
   const markChanged = (grantId: string) => {
     changed.set(grantId, performance.now())
+    // Open streams on a changed grant are checked now, not at the next tick.
+    if ([...streams].some((s) => s.grantId === grantId)) void poll()
   }
   void deps.signals
     ?.subscribe(markChanged)
@@ -287,7 +289,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
 
   // -- one shared timer re-reads cached grants and re-checks open streams -----------------------
   let polling = false
-  const pollTimer = setInterval(async () => {
+  const poll = async () => {
     if (polling) return
     const now = performance.now()
     for (const [hash, e] of cache) if (now - e.lastUsed > IDLE_EVICT_MS) cache.delete(hash)
@@ -322,7 +324,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     } finally {
       polling = false
     }
-  }, deps.pollMs ?? 250)
+  }
+  const pollTimer = setInterval(poll, deps.pollMs ?? 250)
   pollTimer.unref()
 
   // -- grants ----------------------------------------------------------------------------------
