@@ -7,6 +7,7 @@
 
 import type { OrgKind, Principal, Role } from '../accounts/model.ts'
 import { createServices, type Services } from '../app.ts'
+import { seedGatewayDemo } from '../gateway/demo.ts'
 import { seedPartnersDemo } from '../partners/demo.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
 import type { Runtime } from '../platform/runtime.ts'
@@ -244,5 +245,6 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     labs: { meridian, northwind },
     emailDomain: DEMO_EMAIL_DOMAIN,
   })
+  await seedGatewayDemo(rt, services, { officer })
   return { organisations, people, submissions }
 }

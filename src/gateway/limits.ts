@@ -169,7 +169,8 @@ export function redisLimiter(url: string, prefix: string): Limiter {
       return (await redis.exists(`{${grantId}}:b`)) === 1
     },
     async close() {
-      await redis.quit().catch(() => redis.disconnect())
+      if (redis.status === 'wait') redis.disconnect()
+      else await redis.quit().catch(() => redis.disconnect())
     },
   }
 }

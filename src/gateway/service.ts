@@ -236,11 +236,17 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     // Open streams on a changed grant are checked now, not at the next tick.
     if ([...streams].some((s) => s.grantId === grantId)) void poll()
   }
-  void deps.signals
-    ?.subscribe(markChanged)
-    .catch((err) =>
-      log.error({ err }, 'gateway: cannot subscribe to grant-change signals; relying on polling'),
-    )
+  // Subscribed on the first request, so processes that never serve the gateway (workers, the
+  // CLI, the demo's back-dated services) hold no Redis connection.
+  let subscribed = false
+  const subscribe = () => {
+    subscribed = true
+    void deps.signals
+      ?.subscribe(markChanged)
+      .catch((err) =>
+        log.error({ err }, 'gateway: cannot subscribe to grant-change signals; relying on polling'),
+      )
+  }
   const streams = new Set<OpenStream>()
   const agent = new Agent({
     keepAliveTimeout: 30_000,
@@ -599,6 +605,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
 
   return {
     async handle(call) {
+      if (!subscribed) subscribe()
       const protocol = ENDPOINT_PROTOCOL[call.endpoint]
       const ctx: Ctx = {
         call,
