@@ -7,6 +7,8 @@
 
 import type { OrgKind, Principal, Role } from '../accounts/model.ts'
 import { createServices, type Services } from '../app.ts'
+import { seedBenchmarkDemo } from '../benchmark/demo.ts'
+import { seedClearinghouseDemo } from '../clearinghouse/demo.ts'
 import { seedGatewayDemo } from '../gateway/demo.ts'
 import { seedPartnersDemo } from '../partners/demo.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
@@ -240,6 +242,27 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     })
     submissions++
   }
+  await seedBenchmarkDemo(rt, services.translog, principals)
+  // The clearinghouse: findings made with Gale-7 (the demo pre-release model), triage, a case under embargo.
+  const gale = await services.program.list(officer, {
+    q: 'Gale-7',
+    sort: 'createdAt',
+    order: 'desc',
+    limit: 1,
+    offset: 0,
+  })
+  await seedClearinghouseDemo(
+    async (ago) =>
+      (await createServices({ ...rt, clock: { now: () => new Date(now - days(ago)) } }))
+        .clearinghouse,
+    {
+      analyst: principals.get('program:analyst')!,
+      partner: principals.get('lakeside-hospital:partner_member')!,
+      vendor: principals.get('harbor-banking:vendor_member')!,
+      operator: principals.get('prairie-water:operator_member')!,
+    },
+    { submissionId: gale.items[0]?.id ?? null, now: rt.clock },
+  )
   await seedPartnersDemo(rt, services, {
     officer,
     labs: { meridian, northwind },

@@ -21,6 +21,7 @@ export const ENTRY_TYPES = [
   'grant.changed',
   'grant.revoked',
   'report.received',
+  'report.triaged',
   'case.opened',
   'embargo.set',
   'embargo.changed',

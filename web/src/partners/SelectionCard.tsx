@@ -420,8 +420,10 @@ function GrantForm(props: {
   onIssued: (key: string) => void
 }) {
   const issue = useIssueGrant()
-  const [start, setStart] = useState(toLocalInput(props.period?.start))
-  const [end, setEnd] = useState(toLocalInput(props.period?.end))
+  // The inputs hold whole minutes: the period's start rounds up and its end down, so the
+  // prefilled window stays inside it.
+  const [start, setStart] = useState(toLocalInput(toMinute(props.period?.start, 'up')))
+  const [end, setEnd] = useState(toLocalInput(toMinute(props.period?.end, 'down')))
   const [endpoints, setEndpoints] = useState<Endpoint[]>(['chat.completions', 'messages', 'models'])
   const [rpm, setRpm] = useState('60')
   const [tpm, setTpm] = useState('100000')
@@ -519,4 +521,10 @@ function GrantForm(props: {
       </div>
     </form>
   )
+}
+
+function toMinute(iso: string | null | undefined, way: 'up' | 'down'): string | null {
+  if (!iso) return null
+  const round = way === 'up' ? Math.ceil : Math.floor
+  return new Date(round(Date.parse(iso) / 60_000) * 60_000).toISOString()
 }

@@ -139,7 +139,22 @@ function SignedInHeader({ session }: { session: Session }) {
             pathname.endsWith('/partners'),
         )
       : null,
+    navLink('/clearinghouse', <span>Clearinghouse</span>, pathname.startsWith('/clearinghouse')),
     navLink('/transparency', <span>Transparency</span>, isTransparency(pathname)),
+    hasRole(
+      session,
+      'benchmark_custodian',
+      'agency_signatory',
+      'program_officer',
+      'auditor',
+      'lab_member',
+    )
+      ? navLink(
+          '/benchmark/policy',
+          <span>Threshold policy</span>,
+          pathname.startsWith('/benchmark'),
+        )
+      : null,
     // Administrators of the organisation acted for only; the server checks the role anyway.
     hasRole(session, 'admin')
       ? navLink('/admin', <span>Administration</span>, pathname === '/admin')
