@@ -17,6 +17,11 @@ import { type CsafSigner, loadSigner } from './clearinghouse/advisories/signing.
 import { CLEARINGHOUSE_JOBS, registerClearinghouseJobs } from './clearinghouse/jobs.ts'
 import { clearinghouseRoutes } from './clearinghouse/routes.ts'
 import { type ClearinghouseService, createClearinghouseService } from './clearinghouse/service.ts'
+import { EVALS_JOBS, registerEvalsJobs } from './evals/jobs.ts'
+import { evalsRoutes } from './evals/routes.ts'
+import { bwrapProvider } from './evals/sandbox/bwrap.ts'
+import { createEvalsService, type EvalsService } from './evals/service.ts'
+import { defaultRegistry } from './evals/tasks.ts'
 import { gatewayRoutes, gatewayUsageRoutes } from './gateway/routes.ts'
 import type { GatewayService } from './gateway/service.ts'
 import { createGatewayWiring, signalGrantChanges } from './gateway/wiring.ts'
@@ -47,6 +52,7 @@ export interface Services {
   benchmark: BenchmarkService
   csafSigner: CsafSigner | null
   clearinghouse: ClearinghouseService
+  evals: EvalsService
   gateway: GatewayService
   notifications: NotificationsService
   partners: PartnersService
@@ -65,7 +71,13 @@ export function logOrigin(publicUrl: string): string {
 }
 
 export async function createServices(rt: Runtime): Promise<Services> {
-  await rt.jobs.register(...PROGRAM_JOBS, ...TRANSLOG_JOBS, ...CLEARINGHOUSE_JOBS, ...ADVISORY_JOBS)
+  await rt.jobs.register(
+    ...PROGRAM_JOBS,
+    ...TRANSLOG_JOBS,
+    ...CLEARINGHOUSE_JOBS,
+    ...ADVISORY_JOBS,
+    ...EVALS_JOBS,
+  )
   const translog = createTranslogService({
     db: rt.db,
     clock: rt.clock,
@@ -144,11 +156,21 @@ export async function createServices(rt: Runtime): Promise<Services> {
     publicUrl: rt.settings.publicUrl,
     cveBlock: cveBlock ? parseCveBlock(cveBlock) : null,
   })
+  const evals = createEvalsService({
+    db: rt.db,
+    jobs: rt.jobs,
+    envelopes: rt.envelopes,
+    clock: rt.clock,
+    registry: defaultRegistry(),
+    // Created on first use, so a host without bubblewrap runs every task that needs no sandbox.
+    sandboxes: async () => bwrapProvider(),
+  })
   return {
     accounts,
     advisories,
     benchmark,
     clearinghouse,
+    evals,
     csafSigner,
     gateway,
     notifications,
@@ -165,6 +187,7 @@ export function registerJobHandlers(rt: Runtime, services: Services): void {
   registerTranslogJobs(rt.jobs, services.translog, services.witnesses)
   registerAdvisoryJobs(rt.jobs, services.advisories)
   registerClearinghouseJobs(rt.jobs, services.clearinghouse)
+  registerEvalsJobs(rt.jobs, services.evals)
 }
 
 export async function createHttpApp(rt: Runtime, services: Services): Promise<FastifyInstance> {
@@ -187,6 +210,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
         plugin: clearinghouseRoutes({ clearinghouse: services.clearinghouse }),
       },
       { prefix: '/api', plugin: benchmarkRoutes({ benchmark: services.benchmark }) },
+      { prefix: '/api', plugin: evalsRoutes({ evals: services.evals }) },
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },

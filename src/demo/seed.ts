@@ -8,7 +8,10 @@
 import type { OrgKind, Principal, Role } from '../accounts/model.ts'
 import { createServices, type Services } from '../app.ts'
 import { seedBenchmarkDemo } from '../benchmark/demo.ts'
+import { seedAdvisoriesDemo } from '../clearinghouse/advisories/demo.ts'
 import { seedClearinghouseDemo } from '../clearinghouse/demo.ts'
+import { seedEvalsDemo } from '../evals/demo.ts'
+import { bwrapProvider } from '../evals/sandbox/bwrap.ts'
 import { seedGatewayDemo } from '../gateway/demo.ts'
 import { seedPartnersDemo } from '../partners/demo.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
@@ -263,6 +266,14 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     },
     { submissionId: gale.items[0]?.id ?? null, now: rt.clock },
   )
+  const analyst = principals.get('program:analyst')!
+  await seedAdvisoriesDemo(
+    async (ago) =>
+      (await createServices({ ...rt, clock: { now: () => new Date(now - days(ago)) } })).advisories,
+    { analyst },
+    { caseIds: (await services.clearinghouse.listCases(analyst)).map((c) => c.id) },
+  )
+  await seedEvalsDemo(services.evals, { sandboxes: async () => bwrapProvider() })
   await seedPartnersDemo(rt, services, {
     officer,
     labs: { meridian, northwind },
