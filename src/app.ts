@@ -23,8 +23,13 @@ import { evalsRoutes } from './evals/routes.ts'
 import { bwrapProvider } from './evals/sandbox/bwrap.ts'
 import { createEvalsService, type EvalsService } from './evals/service.ts'
 import { defaultRegistry } from './evals/tasks.ts'
+import { gatewayRoutes, gatewayUsageRoutes } from './gateway/routes.ts'
+import type { GatewayService } from './gateway/service.ts'
+import { createGatewayWiring, signalGrantChanges } from './gateway/wiring.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
+import { partnersRoutes } from './partners/routes.ts'
+import { createPartnersService, type PartnersService } from './partners/service.ts'
 import { adminRoutes } from './platform/http/admin-routes.ts'
 import { buildHttp } from './platform/http/server.ts'
 import type { Runtime } from './platform/runtime.ts'
@@ -49,7 +54,9 @@ export interface Services {
   csafSigner: CsafSigner | null
   clearinghouse: ClearinghouseService
   evals: EvalsService
+  gateway: GatewayService
   notifications: NotificationsService
+  partners: PartnersService
   program: ProgramService
   translog: TranslogService
   witnesses: WitnessClient
@@ -101,6 +108,22 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
+  // The gateway reads grants from the partners service; the partners service tells the
+  // gateway when a grant changes, so the change applies on the next request.
+  let gateway: GatewayService | undefined
+  const partners = signalGrantChanges(
+    createPartnersService({
+      db: rt.db,
+      clock: rt.clock,
+      envelopes: rt.envelopes,
+      notifications,
+      translog,
+      program,
+      accounts,
+    }),
+    (grantId) => gateway?.grantChanged(grantId),
+  )
+  gateway = createGatewayWiring(rt, { program, partners })
   // isKnownExploited (the KEV catalog) is injected here once the inventory capability provides it.
   const clearinghouse = createClearinghouseService({
     db: rt.db,
@@ -171,7 +194,9 @@ export async function createServices(rt: Runtime): Promise<Services> {
     clearinghouse,
     evals,
     csafSigner,
+    gateway,
     notifications,
+    partners,
     program,
     translog,
     witnesses,
@@ -202,6 +227,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       },
       { prefix: '/api', plugin: programRoutes({ program: services.program }) },
       { prefix: '/api', plugin: notificationsRoutes({ notifications: services.notifications }) },
+      { prefix: '/api', plugin: partnersRoutes({ partners: services.partners }) },
       {
         prefix: '/api/clearinghouse',
         plugin: clearinghouseRoutes({ clearinghouse: services.clearinghouse }),
@@ -222,6 +248,14 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       },
       { prefix: '', plugin: osvRoutes({ advisories: services.advisories }) },
       { prefix: '/api/admin', plugin: adminRoutes({ jobs: rt.jobs }) },
+      {
+        prefix: '/gateway',
+        plugin: gatewayRoutes({
+          gateway: services.gateway,
+          bodyLimit: rt.settings.gatewayBodyLimit,
+        }),
+      },
+      { prefix: '/api', plugin: gatewayUsageRoutes({ gateway: services.gateway }) },
     ],
     ready: async () => {
       if (closing) throw new Error('shutting down')
@@ -231,5 +265,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
   app.addHook('preClose', async () => {
     closing = true
   })
+  // Open streams end and the request log is written before the database closes.
+  app.addHook('onClose', async () => services.gateway.close())
   return app
 }

@@ -11,6 +11,8 @@ import { seedBenchmarkDemo } from '../benchmark/demo.ts'
 import { seedAdvisoriesDemo } from '../clearinghouse/advisories/demo.ts'
 import { seedClearinghouseDemo } from '../clearinghouse/demo.ts'
 import { seedEvalsDemo } from '../evals/demo.ts'
+import { seedGatewayDemo } from '../gateway/demo.ts'
+import { seedPartnersDemo } from '../partners/demo.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
 import type { Runtime } from '../platform/runtime.ts'
 
@@ -273,5 +275,11 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
   // Single-answer tasks only: sandboxed CTF runs would hold up the first start by minutes
   // (`earlywatch eval run earlywatch-ctf …` shows them).
   await seedEvalsDemo(services.evals)
+  await seedPartnersDemo(rt, services, {
+    officer,
+    labs: { meridian, northwind },
+    emailDomain: DEMO_EMAIL_DOMAIN,
+  })
+  await seedGatewayDemo(rt, services, { officer })
   return { organisations, people, submissions }
 }

@@ -15,6 +15,10 @@ import { RunPage } from './evals/RunPage.tsx'
 import { RunsPage } from './evals/RunsPage.tsx'
 import { TranscriptPage } from './evals/TranscriptPage.tsx'
 import { NotificationsPage } from './notifications/NotificationsPage.tsx'
+import { BoardPage, SelectionPage } from './partners/BoardPage.tsx'
+import { DirectoryPage } from './partners/DirectoryPage.tsx'
+import { GrantPage, GrantsPage } from './partners/GrantPage.tsx'
+import { PartnerPage } from './partners/PartnerPage.tsx'
 import { ErrorBoundary } from './platform/ErrorBoundary.tsx'
 import { Layout } from './platform/Layout.tsx'
 import { Page } from './platform/Page.tsx'
@@ -109,12 +113,29 @@ function SignedInRoutes({ session }: { session: Session }) {
       <NotAllowed what="Only lab members register submissions." />
     )
   }
+  const partnersPage = partnerRoutes(pathname, session)
+  if (partnersPage) return partnersPage
   const evals = evalsPage(session, pathname)
   if (evals) return evals
   const detail = matchPath('/submissions/:id', pathname)
   // Keyed by id so moving between submissions starts each page afresh.
   if (detail) return <DetailPage key={detail.id} id={detail.id!} session={session} />
   return <NotFound />
+}
+
+/** Trusted partners: directory, selection boards, grants. Keyed by id so each page starts afresh. */
+function partnerRoutes(pathname: string, session: Session) {
+  if (pathname === '/partners') return <DirectoryPage session={session} />
+  if (pathname === '/grants') return <GrantsPage />
+  const board = matchPath('/submissions/:id/partners', pathname)
+  if (board) return <BoardPage key={board.id} submissionId={board.id!} session={session} />
+  const selection = matchPath('/partners/selections/:id', pathname)
+  if (selection) return <SelectionPage key={selection.id} id={selection.id!} session={session} />
+  const partner = matchPath('/partners/:orgId', pathname)
+  if (partner) return <PartnerPage key={partner.orgId} orgId={partner.orgId!} session={session} />
+  const grant = matchPath('/grants/:id', pathname)
+  if (grant) return <GrantPage key={grant.id} id={grant.id!} session={session} />
+  return null
 }
 
 /** The evaluation engine's pages, for the program's evaluation staff (the server checks the roles too). */

@@ -116,7 +116,7 @@ function SignedInHeader({ session }: { session: Session }) {
     navLink(
       '/',
       <span>Program overview</span>,
-      pathname === '/' || pathname.startsWith('/submissions'),
+      pathname === '/' || (pathname.startsWith('/submissions') && !pathname.endsWith('/partners')),
     ),
     navLink(
       '/notifications',
@@ -131,6 +131,15 @@ function SignedInHeader({ session }: { session: Session }) {
       </span>,
       pathname === '/notifications',
     ),
+    hasRole(session, 'program_officer', 'admin', 'auditor', 'lab_member', 'partner_member')
+      ? navLink(
+          '/partners',
+          <span>Trusted partners</span>,
+          pathname.startsWith('/partners') ||
+            pathname.startsWith('/grants') ||
+            pathname.endsWith('/partners'),
+        )
+      : null,
     navLink('/clearinghouse', <span>Clearinghouse</span>, pathname.startsWith('/clearinghouse')),
     navLink('/advisories', <span>Advisories</span>, pathname.startsWith('/advisories')),
     hasRole(session, 'admin', 'program_officer', 'benchmark_custodian')

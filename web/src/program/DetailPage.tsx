@@ -92,6 +92,11 @@ export function DetailPage({ id, session }: { id: string; session: Session }) {
                 Actions
               </h2>
               <SubmissionActions submission={s} session={session} onDone={setDone} />
+              <p>
+                <Link to={`/submissions/${s.id}/partners`} className="usa-link">
+                  Trusted partners for this model
+                </Link>
+              </p>
               <p className="ew-assurance">
                 Moving release dates never needs approval, and nothing here can block a release.
                 Taking part is voluntary; a lab may withdraw at any time.
