@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { createInventory, type Inventory } from './inventory/wiring.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
 import { adminRoutes } from './platform/http/admin-routes.ts'
@@ -30,6 +31,7 @@ export interface Services {
   program: ProgramService
   translog: TranslogService
   witnesses: WitnessClient
+  inventory: Inventory
 }
 
 /**
@@ -71,13 +73,15 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  return { accounts, notifications, program, translog, witnesses }
+  const inventory = await createInventory(rt, { notifications, translog })
+  return { accounts, notifications, program, translog, witnesses, inventory }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */
 export function registerJobHandlers(rt: Runtime, services: Services): void {
   registerProgramJobs(rt.jobs, services.program)
   registerTranslogJobs(rt.jobs, services.translog, services.witnesses)
+  services.inventory.registerJobs(rt)
 }
 
 export async function createHttpApp(rt: Runtime, services: Services): Promise<FastifyInstance> {
@@ -97,6 +101,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },
+      { prefix: '/api/inventory', plugin: services.inventory.routes() },
       { prefix: '/api/admin', plugin: adminRoutes({ jobs: rt.jobs }) },
     ],
     ready: async () => {
