@@ -5,6 +5,7 @@ import { createHttpApp, createServices, registerJobHandlers, type Services } fro
 import type { CliContext } from './cli-context.ts'
 import { loadSettings, type Settings, settingsSummary } from './config.ts'
 import { seedDemo } from './demo/seed.ts'
+import { registerInventoryCommands } from './inventory/cli.ts'
 import { describeError, EXIT, exitCodeFor, output, table } from './platform/cli.ts'
 import { createLogger } from './platform/log.ts'
 import { openRuntime, type Runtime } from './platform/runtime.ts'
@@ -187,6 +188,7 @@ jobs
 registerAccountsCommands(program, ctx)
 registerProgramCommands(program, ctx)
 registerTranslogCommands(program, ctx)
+registerInventoryCommands(program, ctx)
 
 function installShutdown(rt: Runtime, closeHttp: () => Promise<void>, settings: Settings) {
   let stopping = false

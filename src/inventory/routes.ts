@@ -413,21 +413,29 @@ export function inventoryRoutes(deps: {
     app.post(
       '/vex',
       {
-        config: { access: { roles: ['operator_member', 'admin', 'analyst'] } },
+        config: { access: { roles: OPERATOR } },
         schema: {
           tags,
           summary:
-            'Add a VEX document (CycloneDX VEX, OpenVEX or CSAF VEX); programWide=true (analysts) makes it a suppression rule for every operator',
-          querystring: z
-            .object({ programWide: z.enum(['true', 'false']).default('false') })
-            .strict(),
+            'Add your VEX document (CycloneDX VEX, OpenVEX or CSAF VEX): it suppresses your findings it covers, visibly',
           body: z.record(z.string(), z.unknown()),
         },
       },
-      async (req) =>
-        inventory.addVex(requirePrincipal(req), req.body, {
-          programWide: req.query.programWide === 'true',
-        }),
+      async (req) => inventory.addVex(requirePrincipal(req), req.body),
+    )
+
+    app.post(
+      '/suppression-rules',
+      {
+        config: { access: { roles: ['admin', 'analyst'] } },
+        schema: {
+          tags,
+          summary:
+            'A program-wide suppression rule for every operator, as a VEX document (e.g. a vendor’s); logged',
+          body: z.record(z.string(), z.unknown()),
+        },
+      },
+      async (req) => inventory.addVex(requirePrincipal(req), req.body, { programWide: true }),
     )
 
     app.get(
@@ -524,7 +532,7 @@ export function inventoryRoutes(deps: {
                     severity: a.severity,
                     kev: a.kev,
                     total: a.total,
-                    ...a.bySector,
+                    ...Object.fromEntries(SECTORS.map((x) => [x, a.bySector[x] ?? 0])),
                   })),
                   ['advisoryId', 'severity', 'kev', 'total', ...SECTORS],
                 )

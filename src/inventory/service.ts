@@ -110,9 +110,9 @@ export interface FindingFilter {
 
 const PROGRAM_ROLES = ['admin', 'program_officer', 'analyst', 'auditor'] as const
 
-const ORDER_PRIORITY = `ORDER BY (f.closed_at IS NULL) DESC, f.kev DESC,
-  CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END,
-  f.due_at NULLS LAST, f.id`
+const SEVERITY_RANK = `CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2
+  WHEN 'low' THEN 3 ELSE 4 END`
+const ORDER_PRIORITY = `ORDER BY (f.closed_at IS NULL) DESC, f.kev DESC, ${SEVERITY_RANK}, f.due_at NULLS LAST, f.id`
 
 export function createInventoryService(deps: InventoryDeps) {
   const { db, clock, jobs, translog } = deps
@@ -809,6 +809,11 @@ export function createInventoryService(deps: InventoryDeps) {
       return { systems: systems.filter((s) => s.currentSbomId).length, startedAt }
     },
 
+    /** Ids of every system that has an SBOM: the work list of a full re-match run in one process. */
+    async systemsWithSbom(): Promise<string[]> {
+      return (await store.listSystems(db)).filter((s) => s.currentSbomId).map((s) => s.id)
+    },
+
     /** How far a full re-match has got: systems matched since `since`. */
     async matchProgress(since: Date): Promise<{ done: number; total: number }> {
       const r = await db.query<{ done: string; total: string }>(
@@ -1267,7 +1272,8 @@ export function createInventoryService(deps: InventoryDeps) {
         severity: string
         kev: boolean
       }>(
-        `SELECT f.advisory_id, o.sector, count(DISTINCT f.org_id) AS operators, max(f.severity) AS severity, bool_or(f.kev) AS kev
+        `SELECT f.advisory_id, o.sector, count(DISTINCT f.org_id) AS operators,
+           (array_agg(f.severity ORDER BY ${SEVERITY_RANK}))[1] AS severity, bool_or(f.kev) AS kev
          FROM inv_finding f JOIN inv_operator o ON o.org_id = f.org_id
          WHERE f.closed_at IS NULL AND f.retracted_at IS NULL
          GROUP BY 1, 2 ORDER BY 1, 2`,
