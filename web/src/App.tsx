@@ -7,6 +7,8 @@ import { SignInPage } from './accounts/SignInPage.tsx'
 import { hasRole, type Session, useSession } from './accounts/session.ts'
 import { TokensPage } from './accounts/TokensPage.tsx'
 import { AdminPage } from './admin/AdminPage.tsx'
+import { OperatorDashboardPage } from './inventory/OperatorDashboardPage.tsx'
+import { ProgramDashboardPage } from './inventory/ProgramDashboardPage.tsx'
 import { NotificationsPage } from './notifications/NotificationsPage.tsx'
 import { ErrorBoundary } from './platform/ErrorBoundary.tsx'
 import { Layout } from './platform/Layout.tsx'
@@ -75,6 +77,14 @@ function SignedInRoutes({ session }: { session: Session }) {
   if (pathname === '/' || pathname === '/sign-in') return <OverviewPage session={session} />
   if (pathname === '/notifications') return <NotificationsPage />
   if (pathname === '/tokens') return <TokensPage session={session} />
+  if (pathname === '/inventory') {
+    if (hasRole(session, 'operator_member')) return <OperatorDashboardPage />
+    return hasRole(session, 'admin', 'program_officer', 'analyst', 'auditor') ? (
+      <ProgramDashboardPage />
+    ) : (
+      <NotAllowed what="Inventories are for operators and program staff." />
+    )
+  }
   if (pathname === '/admin') {
     return hasRole(session, 'admin') ? (
       <AdminPage />

@@ -130,6 +130,9 @@ function SignedInHeader({ session }: { session: Session }) {
       </span>,
       pathname === '/notifications',
     ),
+    hasRole(session, 'operator_member', 'admin', 'program_officer', 'analyst', 'auditor')
+      ? navLink('/inventory', <span>Inventories</span>, pathname.startsWith('/inventory'))
+      : null,
     navLink('/transparency', <span>Transparency</span>, isTransparency(pathname)),
     // Administrators of the organisation acted for only; the server checks the role anyway.
     hasRole(session, 'admin')
