@@ -7,6 +7,7 @@
 
 import type { OrgKind, Principal, Role } from '../accounts/model.ts'
 import { createServices, type Services } from '../app.ts'
+import { seedInventoryDemo } from '../inventory/demo.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
 import type { Runtime } from '../platform/runtime.ts'
 
@@ -238,5 +239,6 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     })
     submissions++
   }
+  await seedInventoryDemo(rt, { ...services, advisories: services.inventory.advisories })
   return { organisations, people, submissions }
 }

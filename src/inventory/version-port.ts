@@ -102,7 +102,10 @@ function tokens(v: string): Array<number | string> {
   )
 }
 
-export function compareVersions(_ecosystem: string, a: string, b: string): number {
+/** Maven qualifiers that sort before the release; any other (`sp`, `v20231009`) sorts after it. */
+const MAVEN_PRE = new Set(['alpha', 'a', 'beta', 'b', 'milestone', 'm', 'rc', 'cr', 'snapshot'])
+
+export function compareVersions(ecosystem: string, a: string, b: string): number {
   const [pa, pb] = [a.replace(/\+.*$/, ''), b.replace(/\+.*$/, '')]
   const [ta, tb] = [tokens(pa), tokens(pb)]
   const n = Math.max(ta.length, tb.length)
@@ -111,8 +114,10 @@ export function compareVersions(_ecosystem: string, a: string, b: string): numbe
     const y = tb[i]
     if (x === y) continue
     // A missing token sorts after a pre-release word (1.0.0 > 1.0.0-rc1) and before a number.
-    if (x === undefined) return typeof y === 'string' ? 1 : -1
-    if (y === undefined) return typeof x === 'string' ? -1 : 1
+    const post = (w: string | number) =>
+      ecosystem === 'Maven' && typeof w === 'string' && !MAVEN_PRE.has(w)
+    if (x === undefined) return typeof y === 'string' && !post(y) ? 1 : -1
+    if (y === undefined) return typeof x === 'string' && !post(x) ? -1 : 1
     if (typeof x === 'number' && typeof y === 'number') return x < y ? -1 : 1
     if (typeof x === 'number') return 1
     if (typeof y === 'number') return -1

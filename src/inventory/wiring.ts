@@ -29,12 +29,12 @@ export async function createInventory(
     notifications: Pick<NotificationsService, 'notify'>
     translog: Pick<TranslogService, 'append'>
   },
-  overrides: Partial<
-    Pick<InventoryDeps, 'allowedOperators' | 'vendorVex' | 'mailer' | 'fetch'>
-  > = {},
+  overrides: Partial<Pick<InventoryDeps, 'allowedOperators' | 'vendorVex' | 'mailer' | 'fetch'>> & {
+    advisories?: MemoryAdvisorySource
+  } = {},
 ): Promise<Inventory> {
   await rt.jobs.register(...INVENTORY_JOBS)
-  const advisories = memoryAdvisorySource()
+  const advisories = overrides.advisories ?? memoryAdvisorySource()
   const s = rt.settings.inventory
   const service = createInventoryService({
     db: rt.db,
