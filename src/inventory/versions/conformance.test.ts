@@ -8,8 +8,8 @@ import { runConformance, summarise } from './conformance.ts'
  * test. Every case still failing is listed, with its reason, in docs/inventory-versions.md.
  */
 const FLOOR: Record<string, number> = {
-  univers: 2600,
-  'vers-spec': 1800,
+  univers: 9400,
+  'vers-spec': 2570,
   'osv-semantic': 1580,
   'purl-spec': 550,
 }

@@ -9,12 +9,20 @@ import { debianScheme } from './debian.ts'
 import { hackageScheme } from './hackage.ts'
 import { mavenScheme } from './maven.ts'
 import { nugetScheme } from './nuget.ts'
+import { opensslScheme } from './openssl.ts'
 import { packagistScheme } from './packagist.ts'
 import { pypiScheme } from './pypi.ts'
 import { rpmScheme } from './rpm.ts'
 import { rubygemsScheme } from './rubygems.ts'
 import { type VersionScheme, VersionSyntaxError } from './scheme.ts'
-import { bitnamiScheme, cargoScheme, goScheme, npmScheme, semverScheme } from './semver.ts'
+import {
+  bitnamiScheme,
+  cargoScheme,
+  conanScheme,
+  goScheme,
+  npmScheme,
+  semverScheme,
+} from './semver.ts'
 import { datetimeScheme, lexicographicScheme } from './simple.ts'
 
 /** vers scheme (vers-spec docs/types/vers-types.md) → ordering. */
@@ -36,6 +44,8 @@ export const VERS_SCHEMES: Record<string, VersionScheme> = {
   bitnami: bitnamiScheme,
   semver: semverScheme,
   nginx: semverScheme,
+  openssl: opensslScheme,
+  conan: conanScheme,
   datetime: datetimeScheme,
   lexicographic: lexicographicScheme,
 }
