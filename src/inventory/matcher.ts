@@ -6,7 +6,9 @@
 import type { Sql } from '../platform/db/db.ts'
 import type { OsvRecord } from './model.ts'
 import {
-  coarseKey,
+  COARSE_MAX,
+  COARSE_MIN,
+  compiledAffected,
   matchAffected,
   normaliseEcosystem,
   normalisePackageName,
@@ -93,27 +95,17 @@ function firstFixed(a: Affected): string | null {
   return null
 }
 
-/** Inclusive coarse bounds `[lo, hi]` (hi null: unbounded) covering every version the entry names. */
-export function coarseBounds(ecosystem: string, a: Affected): Array<[string, string | null]> {
-  const out: Array<[string, string | null]> = []
-  for (const r of a.ranges ?? []) {
-    if (r.type !== 'SEMVER' && r.type !== 'ECOSYSTEM') continue
-    let lo: string | undefined
-    for (const e of r.events) {
-      if (e.introduced !== undefined)
-        lo = e.introduced === '0' ? '' : coarseKey(ecosystem, e.introduced)
-      const hi = e.fixed ?? e.last_affected ?? e.limit
-      if (hi !== undefined && lo !== undefined) {
-        out.push([lo, coarseKey(ecosystem, hi)])
-        lo = undefined
-      }
-    }
-    if (lo !== undefined) out.push([lo, null])
-  }
-  for (const v of a.versions ?? []) {
-    const k = coarseKey(ecosystem, v)
-    out.push([k, k])
-  }
+/**
+ * Inclusive coarse bounds `[lo, hi]` covering every version the entry names: its ranges'
+ * and its explicit versions' (see versions/coarse.ts for why they never drop a true match).
+ */
+export function coarseBounds(ecosystem: string, a: Affected): Array<[string, string]> {
+  const c = compiledAffected(ecosystem, a)
+  if (!c) return [[COARSE_MIN, COARSE_MAX]]
+  const out: Array<[string, string]> = c.ranges.map((r) => [r.lower, r.upper])
+  if (c.listed.size) out.push([c.listedLower, c.listedUpper])
+  // A range that could not be compiled is compared with everything rather than dropped.
+  if (c.problems.length) out.push([COARSE_MIN, COARSE_MAX])
   return out
 }
 
@@ -134,10 +126,9 @@ export function candidateComponentsSql(osv: OsvRecord): Sql | null {
     if (!eco || !a.package?.name) continue
     const name = normalisePackageName(eco, a.package.name)
     const bounds = coarseBounds(eco, a)
-    const versionTests = bounds.map(([lo, hi]) =>
-      hi === null ? `c.coarse >= ${p(lo)}` : `c.coarse BETWEEN ${p(lo)} AND ${p(hi)}`,
-    )
-    versionTests.push(`c.match_status = 'no_version'`)
+    const versionTests = bounds.map(([lo, hi]) => `c.coarse BETWEEN ${p(lo)} AND ${p(hi)}`)
+    // No version, or a version without a coarse key: compared with every range of the package.
+    versionTests.push(`c.match_status = 'no_version'`, `c.coarse = ''`)
     ors.push(
       `(c.ecosystem = ${p(eco)} AND c.package_name = ${p(name)} AND (${versionTests.join(' OR ')}))`,
     )

@@ -149,7 +149,7 @@ export function classifyComponent(c: {
   }
   // Older syft writes pkg:alpine/…; the purl spec's type for Alpine packages is apk.
   const type = p.type === 'alpine' ? 'apk' : p.type
-  const ecosystem = ecosystemForPurlType(type, p.namespace ?? undefined)
+  const ecosystem = ecosystemForPurlType(type, p.namespace ?? undefined, { ...p.qualifiers })
   const purl = p.toString()
   if (!ecosystem)
     return {

@@ -29,7 +29,7 @@ function product(
   if (!purl?.startsWith('pkg:')) return { ecosystem: null, packageName: null, version: null }
   try {
     const p = PackageURL.fromString(purl)
-    const eco = ecosystemForPurlType(p.type, p.namespace ?? undefined)
+    const eco = ecosystemForPurlType(p.type, p.namespace ?? undefined, { ...p.qualifiers })
     if (!eco) return { ecosystem: null, packageName: null, version: null }
     const ns = p.namespace ?? ''
     const name =

@@ -1,0 +1,251 @@
+/**
+ * OSV `affected[]` evaluation (ossf.github.io/osv-schema/#evaluation): a version is affected
+ * when it is listed in `versions` or lies in an ECOSYSTEM or SEMVER range, whose events are
+ * sorted by version (introduced "0" first) and replayed: introduced opens, fixed at or below
+ * the version closes, last_affected below the version closes; `limit` events bound the range
+ * from above. GIT ranges describe commits, not package versions, and are not evaluated here.
+ *
+ * An affected entry is compiled once (versions parsed, events sorted), so a matcher that
+ * holds many advisories pays the parsing once per advisory, not once per component.
+ */
+import { COARSE_MAX, COARSE_MIN, encodeCoarse } from './coarse.ts'
+import { type VersionScheme, VersionSyntaxError } from './scheme.ts'
+import { semverScheme } from './semver.ts'
+
+export interface OsvEvent {
+  introduced?: string
+  fixed?: string
+  last_affected?: string
+  limit?: string
+}
+
+export interface OsvRange {
+  type: string
+  repo?: string
+  events: OsvEvent[]
+  database_specific?: unknown
+}
+
+export interface OsvAffected {
+  package?: { ecosystem: string; name: string; purl?: string }
+  ranges?: OsvRange[]
+  versions?: string[]
+  severity?: unknown
+  ecosystem_specific?: unknown
+  database_specific?: unknown
+}
+
+/** The result of matching one version against one `affected[]` entry. */
+export interface AffectedMatch {
+  affected: boolean
+  /** The interval that matched, e.g. `>=1.0.0 <1.2.3`, or `listed` for an explicit version. */
+  range?: string
+  /** The first fixed version above the matched one, when the advisory names one. */
+  fixed?: string
+}
+
+type EventKind = 'introduced' | 'fixed' | 'last_affected'
+
+interface CompiledEvent {
+  kind: EventKind
+  version: string
+  /** undefined for introduced "0", which precedes every version. */
+  parsed: unknown
+}
+
+export interface CompiledRange {
+  scheme: VersionScheme
+  events: CompiledEvent[]
+  /** undefined entries are `limit: "*"`. */
+  limits: unknown[]
+  /** Coarse pre-filter bounds (coarse.ts): every affected version's key lies within them. */
+  lower: string
+  upper: string
+}
+
+export interface CompiledAffected {
+  ranges: CompiledRange[]
+  /** Explicit versions, as written and in the scheme's canonical form. */
+  listed: Set<string>
+  listedScheme: VersionScheme | null
+  /** Coarse bounds of the explicit versions (COARSE_MAX/COARSE_MIN when there are none). */
+  listedLower: string
+  listedUpper: string
+  /** Ranges that could not be compiled, with the reason; they make a match uncertain, never silent. */
+  problems: string[]
+}
+
+const KINDS: EventKind[] = ['introduced', 'fixed', 'last_affected']
+
+function coarseOf(scheme: VersionScheme, v: string): string {
+  return encodeCoarse(scheme.coarse(v))
+}
+
+/**
+ * @param ecosystemScheme the ordering of the entry's ecosystem, or null when it has none
+ * @param semverFor the SemVer ordering to use for SEMVER ranges in this ecosystem
+ */
+export function compileAffected(
+  affected: OsvAffected,
+  ecosystemScheme: VersionScheme | null,
+  semverFor: VersionScheme = semverScheme,
+): CompiledAffected {
+  const out: CompiledAffected = {
+    ranges: [],
+    listed: new Set(),
+    listedScheme: ecosystemScheme,
+    listedLower: COARSE_MAX,
+    listedUpper: COARSE_MIN,
+    problems: [],
+  }
+  for (const v of affected.versions ?? []) {
+    out.listed.add(v)
+    if (!ecosystemScheme) continue
+    try {
+      const p = ecosystemScheme.parse(v)
+      if (ecosystemScheme.canonical) out.listed.add(ecosystemScheme.canonical(p))
+      const k = coarseOf(ecosystemScheme, v)
+      // A listed version without a key can only be found by skipping the pre-filter: open the bounds.
+      const lo = k === '' ? COARSE_MIN : k
+      const hi = k === '' ? COARSE_MAX : k
+      if (lo < out.listedLower) out.listedLower = lo
+      if (hi > out.listedUpper) out.listedUpper = hi
+    } catch (err) {
+      if (!(err instanceof VersionSyntaxError)) throw err
+    }
+  }
+  for (const [i, range] of (affected.ranges ?? []).entries()) {
+    if (range.type === 'GIT') continue
+    const scheme =
+      range.type === 'SEMVER' ? semverFor : range.type === 'ECOSYSTEM' ? ecosystemScheme : null
+    if (!scheme) {
+      out.problems.push(
+        range.type === 'ECOSYSTEM'
+          ? `ranges[${i}]: no version ordering is known for this ecosystem`
+          : `ranges[${i}]: unknown range type ${range.type}`,
+      )
+      continue
+    }
+    try {
+      out.ranges.push(compileRange(range, scheme))
+    } catch (err) {
+      if (!(err instanceof VersionSyntaxError)) throw err
+      out.problems.push(`ranges[${i}]: ${err.message}`)
+    }
+  }
+  return out
+}
+
+function compileRange(range: OsvRange, scheme: VersionScheme): CompiledRange {
+  const events: CompiledEvent[] = []
+  const limits: unknown[] = []
+  let upperOpen = false
+  let lower = COARSE_MAX
+  let upper = COARSE_MIN
+  for (const e of range.events) {
+    if (e.limit !== undefined) {
+      limits.push(e.limit === '*' ? undefined : scheme.parse(e.limit))
+      continue
+    }
+    const kind = KINDS.find((k) => e[k] !== undefined)
+    if (!kind) continue
+    const version = e[kind]!
+    const zero = kind === 'introduced' && version === '0'
+    events.push({ kind, version, parsed: zero ? undefined : scheme.parse(version) })
+    const key = zero ? COARSE_MIN : coarseOf(scheme, version)
+    if (kind === 'introduced') {
+      const lo = key === '' ? COARSE_MIN : key
+      if (lo < lower) lower = lo
+    } else {
+      const hi = key === '' ? COARSE_MAX : key
+      if (hi > upper) upper = hi
+    }
+  }
+  events.sort((a, b) =>
+    a.parsed === undefined
+      ? b.parsed === undefined
+        ? 0
+        : -1
+      : b.parsed === undefined
+        ? 1
+        : scheme.compareParsed(a.parsed, b.parsed),
+  )
+  // A range whose last event opens it is affected up to the end.
+  const last = events[events.length - 1]
+  if (!last || last.kind === 'introduced') upperOpen = true
+  if (upperOpen) upper = COARSE_MAX
+  if (lower === COARSE_MAX) lower = COARSE_MIN
+  return { scheme, events, limits, lower, upper }
+}
+
+function evaluateRange(r: CompiledRange, v: unknown): AffectedMatch {
+  const cmp = r.scheme.compareParsed
+  if (r.limits.length && !r.limits.some((l) => l === undefined || cmp(v, l) < 0)) {
+    return { affected: false }
+  }
+  let open: CompiledEvent | null = null
+  let i = 0
+  for (; i < r.events.length; i++) {
+    const e = r.events[i]!
+    const c = e.parsed === undefined ? 1 : cmp(v, e.parsed)
+    if (e.kind === 'introduced') {
+      if (c >= 0) open = e
+      else break
+    } else if (e.kind === 'fixed') {
+      if (c >= 0) open = null
+      else break
+    } else if (c > 0) open = null
+    else if (c < 0) break
+  }
+  if (!open) return { affected: false }
+  let fixed: string | undefined
+  let end: string | undefined
+  for (; i < r.events.length; i++) {
+    const e = r.events[i]!
+    if (e.kind === 'fixed') {
+      fixed = e.version
+      end = `<${e.version}`
+      break
+    }
+    if (e.kind === 'last_affected') {
+      end = `<=${e.version}`
+      break
+    }
+  }
+  const start = open.parsed === undefined ? '>=0' : `>=${open.version}`
+  return { affected: true, range: end ? `${start} ${end}` : start, ...(fixed ? { fixed } : {}) }
+}
+
+/**
+ * Matches a version against a compiled entry. Throws VersionSyntaxError when the version
+ * cannot be read in the entry's ordering and it is not listed verbatim.
+ */
+export function matchCompiled(c: CompiledAffected, version: string): AffectedMatch {
+  const schemes = new Set<VersionScheme>(c.ranges.map((r) => r.scheme))
+  if (c.listedScheme) schemes.add(c.listedScheme)
+  const parsed = new Map<VersionScheme, unknown>()
+  let parseError: VersionSyntaxError | null = null
+  for (const s of schemes) {
+    try {
+      parsed.set(s, s.parse(version))
+    } catch (err) {
+      if (!(err instanceof VersionSyntaxError)) throw err
+      parseError = err
+    }
+  }
+  let listed = c.listed.has(version)
+  const lp = c.listedScheme ? parsed.get(c.listedScheme) : undefined
+  if (!listed && lp !== undefined && c.listedScheme?.canonical)
+    listed = c.listed.has(c.listedScheme.canonical(lp))
+  let best: AffectedMatch | null = null
+  for (const r of c.ranges) {
+    const p = parsed.get(r.scheme)
+    if (p === undefined) continue
+    const m = evaluateRange(r, p)
+    if (m.affected && (!best || (m.fixed && !best.fixed))) best = m
+  }
+  if (best) return best
+  if (listed) return { affected: true, range: 'listed' }
+  if (parseError && c.ranges.some((r) => !parsed.has(r.scheme))) throw parseError
+  return { affected: false }
+}
