@@ -17,6 +17,8 @@ CREATE TABLE inv_system (
   criticality text NOT NULL CHECK (criticality IN ('low', 'medium', 'high', 'critical')),
   internet_exposed boolean NOT NULL,
   current_sbom_id text,
+  -- The SBOM the last match ran on: a new one is matched only where its packages changed.
+  matched_sbom_id text,
   last_matched_at timestamptz,
   created_at timestamptz NOT NULL,
   UNIQUE (org_id, name)

@@ -212,7 +212,7 @@ export function registerInventoryCommands(root: Command, ctx: CliContext): void 
         let created = 0
         let closed = 0
         for (const id of systems) {
-          const r = await inv.matchSystem(id)
+          const r = await inv.matchSystem(id, { full: true })
           created += r.created
           closed += r.closed
           bar.tick()

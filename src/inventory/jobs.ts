@@ -10,7 +10,11 @@ import type { InventoryService } from './service.ts'
 export const MatchSystem = defineJob({
   name: 'inventory.match-system',
   version: 1,
-  payload: z.object({ systemId: z.string().min(1) }),
+  payload: z.object({
+    systemId: z.string().min(1),
+    /** Every package, not only those changed since the last match. */
+    full: z.boolean().optional(),
+  }),
   queue: { expireInSeconds: 900 },
 })
 
@@ -62,7 +66,10 @@ export function registerInventoryJobs(
   opts: { escalateEveryMs: number; now: () => Date },
 ): void {
   jobs.handle(MatchSystem, async (p, ctx) => {
-    ctx.log.info({ ...p, ...(await inventory.matchSystem(p.systemId)) }, 'system matched')
+    ctx.log.info(
+      { ...p, ...(await inventory.matchSystem(p.systemId, { full: p.full ?? false })) },
+      'system matched',
+    )
   })
   jobs.handle(MatchAdvisory, async (p, ctx) => {
     ctx.log.info({ ...p, ...(await inventory.matchAdvisory(p.advisoryId)) }, 'advisory fanned out')

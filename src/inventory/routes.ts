@@ -60,6 +60,10 @@ const ZMatchResult = z.object({
   closed: z.number().int(),
   retracted: z.number().int(),
   suppressed: z.number().int(),
+  unchanged: z
+    .number()
+    .int()
+    .describe('Packages unchanged since the last SBOM version: not looked up again'),
 })
 
 export const ZFinding = z.object({

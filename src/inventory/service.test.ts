@@ -246,6 +246,14 @@ test('done when: a real SBOM against real OSV data gives the expected findings; 
     matchNow: true,
   })
   assert.equal(second.sbom.version, 2)
+  // Nothing is re-matched that did not change: only the packages whose versions moved were looked up.
+  assert.ok(
+    second.match!.unchanged > 150,
+    `unchanged packages skipped (${second.match!.unchanged})`,
+  )
+  const image = (await svc.listFindings(hospital.principal, { advisoryId: 'GO-2023-1572' }))
+    .items[0]!
+  assert.equal(image.status, 'open', 'an unchanged package keeps its finding')
   const after = new Map(
     (await svc.listFindings(hospital.principal, { limit: 1000 })).items.map((f) => [
       f.advisoryId,

@@ -95,7 +95,7 @@ export interface MatchResult {
 export interface UploadResult {
   sbom: SbomVersion
   unmatched: Array<{ ref: string; name: string; purl: string | null; reason: string }>
-  match: MatchResult | null
+  match: (MatchResult & { unchanged: number }) | null
 }
 
 export interface FindingFilter {
@@ -473,19 +473,39 @@ export function createInventoryService(deps: InventoryDeps) {
     return out
   }
 
-  /** Matches a system's current components against every advisory for their packages. */
-  async function matchSystem(systemId: string): Promise<MatchResult> {
+  /**
+   * Matches a system's current components against every advisory for their packages. After a
+   * new SBOM version, only packages whose versions changed are looked up again: the findings of
+   * the others move to the new version as they are (advisory changes reach them by fan-out).
+   * `full` re-matches every package (a full re-match, or a change of the system's exposure).
+   */
+  async function matchSystem(
+    systemId: string,
+    opts: { full?: boolean } = {},
+  ): Promise<MatchResult & { unchanged: number }> {
     const system = await store.findSystem(db, { id: systemId })
     if (!system) throw notFound('system', systemId)
+    const matched = opts.full ? null : await store.matchedSbomOf(db, systemId)
+    if (matched && matched === system.currentSbomId) return { ...emptyResult(), unchanged: 0 }
+    const before = matched ? await store.packageVersions(db, matched) : new Map<string, string>()
     const components = await store.currentComponents(db, systemId)
     const byPackage = new Map<string, store.ComponentRow[]>()
     for (const c of components) {
       const k = `${c.ecosystem}\u0000${c.package_name}`
       byPackage.set(k, [...(byPackage.get(k) ?? []), c])
     }
+    const unchanged = new Set<string>()
+    for (const [k, list] of byPackage) {
+      const versions = list
+        .map((c) => c.version ?? '(none)')
+        .sort()
+        .join(' ')
+      if (before.get(k) === versions) unchanged.add(k)
+    }
     const gate = embargoGate()
     const desired = new Map<string, Desired>()
-    for (const list of byPackage.values()) {
+    for (const [k, list] of byPackage) {
+      if (unchanged.has(k)) continue
       const first = list[0]!
       for (const a of await deps.advisories.advisoriesForPackage(
         first.ecosystem!,
@@ -498,13 +518,21 @@ export function createInventoryService(deps: InventoryDeps) {
     return db.transaction(async (tx) => {
       // The system row is locked so a concurrent upload and match of it run one after the other.
       const locked = await store.findSystem(tx, { id: systemId }, true)
-      if (!locked || locked.currentSbomId !== system.currentSbomId) return emptyResult()
-      const existing = await store.findingsWhere(tx, 'f.system_id = $1', [systemId])
+      if (!locked || locked.currentSbomId !== system.currentSbomId)
+        return { ...emptyResult(), unchanged: 0 }
+      const all = await store.findingsWhere(tx, 'f.system_id = $1', [systemId])
+      const carried = all.filter((f) => unchanged.has(`${f.ecosystem}\u0000${f.packageName}`))
+      await store.moveFindings(
+        tx,
+        carried.map((f) => f.id),
+        locked.currentSbomId!,
+      )
+      const existing = all.filter((f) => !unchanged.has(`${f.ecosystem}\u0000${f.packageName}`))
       const r = await reconcile(tx, desired, existing, 'sbom', new Map([[systemId, locked]]))
-      await store.markMatched(tx, systemId, clock.now())
+      await store.markMatched(tx, systemId, locked.currentSbomId, clock.now())
       await announce(tx, r.urgent, r.notify)
       const { urgent: _u, notify: _n, ...result } = r
-      return result
+      return { ...result, unchanged: unchanged.size }
     })
   }
 
@@ -702,7 +730,8 @@ export function createInventoryService(deps: InventoryDeps) {
     ): Promise<System> {
       const s = await systemFor(db, actor, id)
       await store.updateSystem(db, s.id, input)
-      if (input.internetExposed !== undefined) await jobs.send(MatchSystem, { systemId: s.id })
+      if (input.internetExposed !== undefined)
+        await jobs.send(MatchSystem, { systemId: s.id, full: true })
       return (await store.findSystem(db, { id }))!
     },
 
@@ -805,7 +834,8 @@ export function createInventoryService(deps: InventoryDeps) {
         throw forbidden('Only program staff start a full re-match.')
       const startedAt = clock.now()
       const systems = await store.listSystems(db)
-      for (const s of systems) if (s.currentSbomId) await jobs.send(MatchSystem, { systemId: s.id })
+      for (const s of systems)
+        if (s.currentSbomId) await jobs.send(MatchSystem, { systemId: s.id, full: true })
       return { systems: systems.filter((s) => s.currentSbomId).length, startedAt }
     },
 

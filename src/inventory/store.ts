@@ -142,8 +142,43 @@ export async function listSystems(q: Queryable, orgId?: string): Promise<System[
   return r.rows.map(toSystem)
 }
 
-export async function markMatched(q: Queryable, systemId: string, at: Date): Promise<void> {
-  await q.query('UPDATE inv_system SET last_matched_at = $2 WHERE id = $1', [systemId, at])
+export async function markMatched(
+  q: Queryable,
+  systemId: string,
+  sbomId: string | null,
+  at: Date,
+): Promise<void> {
+  await q.query('UPDATE inv_system SET last_matched_at = $2, matched_sbom_id = $3 WHERE id = $1', [
+    systemId,
+    at,
+    sbomId,
+  ])
+}
+
+export async function matchedSbomOf(q: Queryable, systemId: string): Promise<string | null> {
+  const r = await q.query<{ matched_sbom_id: string | null }>(
+    'SELECT matched_sbom_id FROM inv_system WHERE id = $1',
+    [systemId],
+  )
+  return r.rows[0]?.matched_sbom_id ?? null
+}
+
+/** The matchable packages of one SBOM version with their versions: what a later one is compared with. */
+export async function packageVersions(q: Queryable, sbomId: string): Promise<Map<string, string>> {
+  const r = await q.query<{ ecosystem: string; package_name: string; versions: string }>(
+    `SELECT ecosystem, package_name,
+       string_agg(coalesce(version, '(none)'), ' ' ORDER BY coalesce(version, '(none)')) AS versions
+     FROM inv_component WHERE sbom_id = $1 AND match_status <> 'unmatched'
+     GROUP BY 1, 2`,
+    [sbomId],
+  )
+  return new Map(r.rows.map((x) => [`${x.ecosystem}\u0000${x.package_name}`, x.versions]))
+}
+
+/** Findings whose package did not change move to the new SBOM version as they are. */
+export async function moveFindings(q: Queryable, ids: string[], sbomId: string): Promise<void> {
+  if (ids.length === 0) return
+  await q.query('UPDATE inv_finding SET sbom_id = $2 WHERE id = ANY($1::text[])', [ids, sbomId])
 }
 
 // --- SBOMs and components --------------------------------------------------------------------
