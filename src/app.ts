@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { type AdvisoriesService, createAdvisoriesService } from './inventory/advisories/service.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
 import { adminRoutes } from './platform/http/admin-routes.ts'
@@ -26,6 +27,7 @@ import { witnessRoutes } from './translog/witness-routes.ts'
 
 export interface Services {
   accounts: AccountsService
+  advisories: AdvisoriesService
   notifications: NotificationsService
   program: ProgramService
   translog: TranslogService
@@ -71,7 +73,8 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  return { accounts, notifications, program, translog, witnesses }
+  const advisories = createAdvisoriesService({ db: rt.db, clock: rt.clock })
+  return { accounts, advisories, notifications, program, translog, witnesses }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */

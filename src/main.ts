@@ -5,6 +5,7 @@ import { createHttpApp, createServices, registerJobHandlers, type Services } fro
 import type { CliContext } from './cli-context.ts'
 import { loadSettings, type Settings, settingsSummary } from './config.ts'
 import { seedDemo } from './demo/seed.ts'
+import { registerAdvisoriesCommands } from './inventory/advisories/cli.ts'
 import { describeError, EXIT, exitCodeFor, output, table } from './platform/cli.ts'
 import { createLogger } from './platform/log.ts'
 import { openRuntime, type Runtime } from './platform/runtime.ts'
@@ -185,6 +186,7 @@ jobs
   })
 
 registerAccountsCommands(program, ctx)
+registerAdvisoriesCommands(program, ctx)
 registerProgramCommands(program, ctx)
 registerTranslogCommands(program, ctx)
 
