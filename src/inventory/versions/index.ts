@@ -179,3 +179,4 @@ export function inVersRange(vers: string, version: string): boolean {
 }
 
 export { AdvisoryIndex, type IndexableAdvisory, type IndexHit, packageKey } from './match-index.ts'
+export { type PurlPackage, packageFromPurl, purlFor } from './purl.ts'

@@ -18,8 +18,17 @@
  * index.match('npm', 'lodash', '4.17.20') // [{ advisoryId: 'GHSA-xxxx', affectedIndex: 0, range: '>=0 <4.17.21', fixed: '4.17.21' }]
  */
 import { ECOSYSTEM_SCHEMES, normaliseName, splitEcosystem } from './ecosystems.ts'
-import { type CompiledAffected, compileAffected, matchCompiled, type OsvAffected } from './osv.ts'
-import { VersionSyntaxError } from './scheme.ts'
+import {
+  type Bound,
+  type CompiledAffected,
+  compileAffected,
+  matchCompiled,
+  matchRanked,
+  type OsvAffected,
+  type ParseCache,
+  type Position,
+} from './osv.ts'
+import { type VersionScheme, VersionSyntaxError } from './scheme.ts'
 import { semverScheme } from './semver.ts'
 
 export interface IndexableAdvisory {
@@ -50,6 +59,8 @@ interface Entry {
 interface PackageEntries {
   entries: Entry[]
   cache: Map<string, IndexHit[]>
+  /** Per ordering, the package's distinct bounds sorted; built on first match, dropped on change. */
+  ranks: Map<VersionScheme, unknown[]> | null
 }
 
 const SEMVER_ECOSYSTEMS = new Set(['npm', 'crates.io', 'Go', 'Bitnami', 'Kubernetes'])
@@ -94,19 +105,22 @@ export class AdvisoryIndex {
         continue
       }
       const scheme = ECOSYSTEM_SCHEMES[eco.base] ?? null
+      // Coarse keys are for the database's pre-filter; in memory the package key narrows enough.
       const compiled = compileAffected(
         affected,
         scheme,
         scheme && SEMVER_ECOSYSTEMS.has(eco.base) ? scheme : semverScheme,
+        { coarse: false },
       )
       const key = packageKey(eco.base, normaliseName(eco.base, pkg.name))
       let p = this.#packages.get(key)
       if (!p) {
-        p = { entries: [], cache: new Map() }
+        p = { entries: [], cache: new Map(), ranks: null }
         this.#packages.set(key, p)
       }
       p.entries.push({ advisoryId: advisory.id, affectedIndex: i, release: eco.release, compiled })
       p.cache.clear()
+      p.ranks = null
       keys.add(key)
       touched.add(key)
     }
@@ -124,11 +138,17 @@ export class AdvisoryIndex {
       const p = this.#packages.get(key)!
       p.entries = p.entries.filter((e) => e.advisoryId !== advisoryId)
       p.cache.clear()
+      p.ranks = null
       if (p.entries.length === 0) this.#packages.delete(key)
     }
     this.#byAdvisory.delete(advisoryId)
     this.skipped.delete(advisoryId)
     return [...keys]
+  }
+
+  /** Forgets every cached answer (they are recomputed on demand). */
+  clearCache(): void {
+    for (const p of this.#packages.values()) p.cache.clear()
   }
 
   /** Whether any advisory names this package (cheap: no comparison). */
@@ -153,9 +173,11 @@ export class AdvisoryIndex {
     const cached = p.cache.get(cacheKey)
     if (cached) return cached
     const hits: IndexHit[] = []
+    const parsed: ParseCache = new Map()
+    const positions = version ? positionsIn(rankPackage(p), version, parsed) : null
     for (const e of p.entries) {
       if (e.release && eco.release && e.release !== eco.release) continue
-      const hit = matchEntry(e, version)
+      const hit = matchEntry(e, version, parsed, positions)
       if (hit) hits.push(hit)
     }
     p.cache.set(cacheKey, hits)
@@ -174,10 +196,11 @@ export class AdvisoryIndex {
     const p = this.#packages.get(packageKey(eco.base, normaliseName(eco.base, name)))
     if (!p) return []
     const hits: IndexHit[] = []
+    const parsed: ParseCache = new Map()
     for (const e of p.entries) {
       if (e.advisoryId !== advisoryId) continue
       if (e.release && eco.release && e.release !== eco.release) continue
-      const hit = matchEntry(e, version)
+      const hit = matchEntry(e, version, parsed)
       if (hit) hits.push(hit)
     }
     return hits
@@ -192,13 +215,85 @@ export class AdvisoryIndex {
   }
 }
 
-function matchEntry(e: Entry, version: string | null): IndexHit | null {
+/**
+ * Sorts a package's bounds once per ordering and writes each bound's rank into it, so a
+ * component is placed among them by binary search and every range test is an integer test.
+ */
+function rankPackage(p: PackageEntries): Map<VersionScheme, unknown[]> {
+  if (p.ranks) return p.ranks
+  const bySchema = new Map<VersionScheme, Bound[]>()
+  for (const e of p.entries) {
+    for (const r of e.compiled.ranges) {
+      let list = bySchema.get(r.scheme)
+      if (!list) bySchema.set(r.scheme, (list = []))
+      for (const b of r.events) if (b.parsed !== undefined) list.push(b)
+      for (const b of r.limits) if (b.parsed !== undefined) list.push(b)
+    }
+  }
+  const ranks = new Map<VersionScheme, unknown[]>()
+  for (const [scheme, bounds] of bySchema) {
+    bounds.sort((a, b) => scheme.compareParsed(a.parsed, b.parsed))
+    const distinct: unknown[] = []
+    for (const b of bounds) {
+      const last = distinct[distinct.length - 1]
+      if (distinct.length === 0 || scheme.compareParsed(last, b.parsed) !== 0)
+        distinct.push(b.parsed)
+      b.rank = distinct.length - 1
+    }
+    ranks.set(scheme, distinct)
+  }
+  p.ranks = ranks
+  return ranks
+}
+
+function positionsIn(
+  ranks: Map<VersionScheme, unknown[]>,
+  version: string,
+  parsed: ParseCache,
+): Map<VersionScheme, Position | VersionSyntaxError> {
+  const out = new Map<VersionScheme, Position | VersionSyntaxError>()
+  for (const [scheme, sorted] of ranks) {
+    let v = parsed.get(scheme)
+    if (v === undefined) {
+      try {
+        v = scheme.parse(version)
+      } catch (err) {
+        if (!(err instanceof VersionSyntaxError)) throw err
+        v = err
+      }
+      parsed.set(scheme, v)
+    }
+    if (v instanceof VersionSyntaxError) {
+      out.set(scheme, v)
+      continue
+    }
+    let lo = 0
+    let hi = sorted.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (scheme.compareParsed(sorted[mid], v) < 0) lo = mid + 1
+      else hi = mid
+    }
+    const equal = lo < sorted.length && scheme.compareParsed(sorted[lo], v) === 0 ? lo : -1
+    out.set(scheme, { below: lo, equal })
+  }
+  return out
+}
+
+function matchEntry(
+  e: Entry,
+  version: string | null,
+  parsed?: ParseCache,
+  positions?: Map<VersionScheme, Position | VersionSyntaxError> | null,
+): IndexHit | null {
   const base = { advisoryId: e.advisoryId, affectedIndex: e.affectedIndex }
   if (version === null || version === '') {
     return { ...base, uncertain: 'the component has no version' }
   }
   try {
-    const m = matchCompiled(e.compiled, version)
+    const m = positions
+      ? matchRanked(e.compiled, version, parsed ?? new Map(), positions)
+      : matchCompiled(e.compiled, version, parsed)
     if (m.affected) return { ...base, range: m.range, ...(m.fixed ? { fixed: m.fixed } : {}) }
     if (e.compiled.problems.length) return { ...base, uncertain: e.compiled.problems.join('; ') }
     return null
