@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { type AdvisoriesService, createAdvisoriesService } from './inventory/advisories/service.ts'
 import { createInventory, type Inventory } from './inventory/wiring.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
@@ -27,6 +28,7 @@ import { witnessRoutes } from './translog/witness-routes.ts'
 
 export interface Services {
   accounts: AccountsService
+  advisories: AdvisoriesService
   notifications: NotificationsService
   program: ProgramService
   translog: TranslogService
@@ -73,8 +75,9 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  const inventory = await createInventory(rt, { notifications, translog })
-  return { accounts, notifications, program, translog, witnesses, inventory }
+  const advisories = createAdvisoriesService({ db: rt.db, clock: rt.clock })
+  const inventory = await createInventory(rt, { notifications, translog, advisories })
+  return { accounts, advisories, notifications, program, translog, witnesses, inventory }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */

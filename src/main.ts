@@ -5,6 +5,7 @@ import { createHttpApp, createServices, registerJobHandlers, type Services } fro
 import type { CliContext } from './cli-context.ts'
 import { loadSettings, type Settings, settingsSummary } from './config.ts'
 import { seedDemo } from './demo/seed.ts'
+import { registerAdvisoriesCommands } from './inventory/advisories/cli.ts'
 import { registerInventoryCommands } from './inventory/cli.ts'
 import { describeError, EXIT, exitCodeFor, output, table } from './platform/cli.ts'
 import { createLogger } from './platform/log.ts'
@@ -186,6 +187,7 @@ jobs
   })
 
 registerAccountsCommands(program, ctx)
+registerAdvisoriesCommands(program, ctx)
 registerProgramCommands(program, ctx)
 registerTranslogCommands(program, ctx)
 registerInventoryCommands(program, ctx)

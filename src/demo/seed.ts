@@ -239,6 +239,6 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     })
     submissions++
   }
-  await seedInventoryDemo(rt, { ...services, advisories: services.inventory.advisories })
+  await seedInventoryDemo(rt, services)
   return { organisations, people, submissions }
 }

@@ -10,7 +10,7 @@ import type { NotificationsService } from '../notifications/service.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
 import type { Runtime } from '../platform/runtime.ts'
 import type { TranslogService } from '../translog/service.ts'
-import type { MemoryAdvisorySource } from './advisory-source.ts'
+import type { AdvisoriesService } from './advisories/service.ts'
 import type { Criticality, OperatorSize, Sector } from './model.ts'
 import type { InventoryService } from './service.ts'
 import { fixture, loadOsvSample } from './testing.ts'
@@ -163,12 +163,15 @@ export async function seedInventoryDemo(
     accounts: AccountsService
     notifications: Pick<NotificationsService, 'notify'>
     translog: Pick<TranslogService, 'append'>
-    advisories: MemoryAdvisorySource
+    advisories: Pick<
+      AdvisoriesService,
+      'importItems' | 'importKev' | 'advisoriesForPackage' | 'getAdvisory'
+    >
   },
 ): Promise<{ operators: number; findings: number }> {
   const { accounts } = deps
   if (await accounts.findOrgBySlug('mercy-valley-hospital')) return { operators: 0, findings: 0 }
-  loadOsvSample(deps.advisories)
+  await loadOsvSample(deps.advisories)
   const now = rt.clock.now().getTime()
   const cache = new Map<number, InventoryService>()
   /** The inventory service as it was `ago` days before now, sharing the one advisory source. */
@@ -176,12 +179,8 @@ export async function seedInventoryDemo(
     let s = cache.get(ago)
     if (!s) {
       const clock: Clock = { now: () => new Date(now - ago * DAY_MS) }
-      s = (
-        await createInventory({ ...rt, clock }, deps, {
-          advisories: deps.advisories,
-          mailer: { send: async () => {} },
-        })
-      ).service
+      s = (await createInventory({ ...rt, clock }, deps, { mailer: { send: async () => {} } }))
+        .service
       cache.set(ago, s)
     }
     return s

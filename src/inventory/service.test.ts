@@ -62,7 +62,11 @@ async function setup(t: TestContext, opts: { allowed?: string[] } = {}) {
   const hooks = await webhookSink(t)
   const inv: Inventory = await createInventory(
     rt,
-    { notifications: services.notifications, translog: services.translog },
+    {
+      notifications: services.notifications,
+      translog: services.translog,
+      advisories: services.advisories,
+    },
     {
       mailer: smtpMailer({
         host: '127.0.0.1',
@@ -83,7 +87,7 @@ const ids = (items: Array<{ advisoryId: string }>) => new Set(items.map((f) => f
 
 test('done when: a real SBOM against real OSV data gives the expected findings; a new advisory notifies exactly the affected operators by signed webhook and email; a re-upload with the fixed version closes the finding', async (t) => {
   const { clock, rt, services, smtp, hooks, inv, svc } = await setup(t)
-  assert.equal(loadOsvSample(inv.advisories), 258)
+  assert.equal(await loadOsvSample(services.advisories), 258)
 
   // 1. Three operators: a hospital running a Go mail bridge, a bank running a Java service, a utility with neither.
   const hospital = await seedOperator(services.accounts, svc, {
@@ -180,7 +184,7 @@ test('done when: a real SBOM against real OSV data gives the expected findings; 
     ],
     database_specific: { severity: 'CRITICAL' },
   }
-  assert.equal(inv.advisories.put(fresh), true)
+  assert.equal((await services.advisories.upsertAdvisory(fresh, 'clearinghouse')).changed, true)
   const fan = await svc.matchAdvisory(fresh.id)
   assert.equal(fan.created, 1)
   assert.equal(fan.systems, 1)
@@ -222,7 +226,7 @@ test('done when: a real SBOM against real OSV data gives the expected findings; 
   assert.ok(log.some((d) => d.status === 'delivered' && d.lastStatus === 204))
 
   // 6. Nothing is re-matched that did not change: the same record again is no change.
-  assert.equal(inv.advisories.put(fresh), false)
+  assert.equal((await services.advisories.upsertAdvisory(fresh, 'clearinghouse')).changed, false)
 
   // 7. An analysis decision before the next SBOM version: risk accepted on x/text's newest advisory.
   const keep = h.find((f) => f.advisoryId === 'GO-2026-5970')!
@@ -302,7 +306,7 @@ test('an embargoed advisory reaches only the operators its case allows, and its 
       matchNow: true,
     })
   }
-  inv.advisories.put(
+  await services.advisories.upsertAdvisory(
     {
       id: 'EW-2026-0002',
       modified: '2026-11-02T10:00:00Z',
@@ -315,6 +319,7 @@ test('an embargoed advisory reaches only the operators its case allows, and its 
       ],
       database_specific: { severity: 'CRITICAL' },
     },
+    'clearinghouse',
     { tlp: 'AMBER+STRICT' },
   )
   await svc.matchAdvisory('EW-2026-0002')
@@ -335,7 +340,7 @@ test('an embargoed advisory reaches only the operators its case allows, and its 
 
 test('VEX suppresses visibly with its justification; program-wide rules cover every operator; bad transitions are refused', async (t) => {
   const { services, inv, svc } = await setup(t)
-  loadOsvSample(inv.advisories)
+  await loadOsvSample(services.advisories)
   const op = await seedOperator(services.accounts, svc, {
     sector: 'healthcare',
     systems: [{ name: 'EHR' }],
@@ -407,7 +412,7 @@ test('VEX suppresses visibly with its justification; program-wide rules cover ev
 
 test('a component without a version is possibly affected, never skipped; an overdue finding escalates once', async (t) => {
   const { clock, rt, services, smtp, inv, svc } = await setup(t)
-  loadOsvSample(inv.advisories)
+  await loadOsvSample(services.advisories)
   const op = await seedOperator(services.accounts, svc, {
     sector: 'government',
     systems: [{ name: 'Permits portal', internetExposed: true }],

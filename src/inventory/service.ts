@@ -172,6 +172,8 @@ export function createInventoryService(deps: InventoryDeps) {
     range: string | null
     fixed: string | null
     advisory: AdvisoryRecord
+    /** A vendor's not-affected statement, asked for before the transaction (askVendors). */
+    vendor?: { vendor: string; justification: string } | null
   }
 
   /** Embargoed advisories reach only the operators their case allows; memoised per run. */
@@ -224,6 +226,23 @@ export function createInventoryService(deps: InventoryDeps) {
     }
   }
 
+  /**
+   * Vendors' VEX for each desired finding, asked before the matching transaction opens: the
+   * clearinghouse reads its own tables, and on the embedded database a read from outside an
+   * open transaction waits for it to end.
+   */
+  async function askVendors(desired: Map<string, Desired>): Promise<void> {
+    if (!deps.vendorVex) return
+    for (const d of desired.values()) {
+      d.vendor = await deps.vendorVex({
+        names: advisoryNames(d.advisory.osv),
+        ecosystem: d.ecosystem,
+        packageName: d.packageName,
+        versions: d.versions,
+      })
+    }
+  }
+
   async function suppressionFor(q: Queryable, d: Desired) {
     const names = advisoryNames(d.advisory.osv)
     for (const v of await store.vexFor(q, d.orgId, names)) {
@@ -235,12 +254,7 @@ export function createInventoryService(deps: InventoryDeps) {
         justification: `${v.source === 'program' ? 'Program-wide rule' : 'Operator VEX'} (${v.documentFormat}): ${v.status}${v.justification ? ` — ${v.justification}` : ''}`,
       }
     }
-    const vendor = await deps.vendorVex?.({
-      names,
-      ecosystem: d.ecosystem,
-      packageName: d.packageName,
-      versions: d.versions,
-    })
+    const vendor = d.vendor
     if (vendor)
       return {
         by: `vendor:${vendor.vendor}`,
@@ -515,6 +529,7 @@ export function createInventoryService(deps: InventoryDeps) {
         for (const c of list) addDesired(desired, c, a)
       }
     }
+    await askVendors(desired)
     return db.transaction(async (tx) => {
       // The system row is locked so a concurrent upload and match of it run one after the other.
       const locked = await store.findSystem(tx, { id: systemId }, true)
@@ -546,6 +561,7 @@ export function createInventoryService(deps: InventoryDeps) {
       const gate = embargoGate()
       for (const c of candidates) if (await gate(a, c.org_id)) addDesired(desired, c, a)
     }
+    await askVendors(desired)
     return db.transaction(async (tx) => {
       const existing = await store.findingsWhere(tx, 'f.advisory_id = $1', [advisoryId])
       const systems = await systemsById(tx, [
@@ -1004,6 +1020,15 @@ export function createInventoryService(deps: InventoryDeps) {
       if (!programWide) await operatorOf(db, actor)
       const parsed = parseVex(document)
       const now = clock.now()
+      // The advisories behind the open findings are read before the transaction (see askVendors).
+      const openIds = await db.query<{ advisory_id: string }>(
+        `SELECT DISTINCT advisory_id FROM inv_finding
+         WHERE closed_at IS NULL AND retracted_at IS NULL AND ($1::text IS NULL OR org_id = $1)`,
+        [programWide ? null : actor.orgId],
+      )
+      const records = new Map<string, AdvisoryRecord | null>()
+      for (const r of openIds.rows)
+        records.set(r.advisory_id, await deps.advisories.getAdvisory(r.advisory_id))
       return db.transaction(async (tx) => {
         const ids: string[] = []
         for (const s of parsed.statements) {
@@ -1051,7 +1076,7 @@ export function createInventoryService(deps: InventoryDeps) {
         )
         let suppressed = 0
         for (const f of open) {
-          const a = await deps.advisories.getAdvisory(f.advisoryId)
+          const a = records.get(f.advisoryId) ?? null
           const names = a ? advisoryNames(a.osv) : [f.advisoryId]
           if (!names.some((n) => vulns.includes(n))) continue
           const sup = await suppressionFor(tx, {

@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib'
 import type { Org, Person, Principal, Role } from '../accounts/model.ts'
 import type { AccountsService } from '../accounts/service.ts'
 import type { Queryable } from '../platform/db/db.ts'
-import type { MemoryAdvisorySource } from './advisory-source.ts'
+import type { AdvisoriesService } from './advisories/service.ts'
 import type { Criticality, OperatorSize, OsvRecord, Sector, System } from './model.ts'
 import type { InventoryService } from './service.ts'
 
@@ -24,21 +24,20 @@ export function osvSample(): OsvRecord[] {
     .map((l) => JSON.parse(l) as OsvRecord)
 }
 
-/** CVE ids in the KEV sample. */
-export function kevSample(): Set<string> {
-  const kev = JSON.parse(fixture('kev-subset.json').toString('utf8')) as {
-    vulnerabilities: Array<{ cveID: string }>
+/** Imports the OSV sample and the KEV sample into the advisory store; returns the records new to it. */
+export async function loadOsvSample(
+  advisories: Pick<AdvisoriesService, 'importItems' | 'importKev'>,
+): Promise<number> {
+  await advisories.importKev(
+    JSON.parse(fixture('kev-subset.json').toString('utf8')),
+    'kev-subset.json',
+  )
+  const records = osvSample()
+  async function* items() {
+    for (const [i, doc] of records.entries()) yield { where: `osv-subset.jsonl.gz:${i + 1}`, doc }
   }
-  return new Set(kev.vulnerabilities.map((v) => v.cveID))
-}
-
-/** Loads the OSV sample into a memory source, flagging records whose aliases are in KEV. */
-export function loadOsvSample(source: MemoryAdvisorySource): number {
-  const kev = kevSample()
-  let n = 0
-  for (const osv of osvSample())
-    if (source.put(osv, { kev: (osv.aliases ?? []).some((a) => kev.has(a)) })) n++
-  return n
+  const summary = await advisories.importItems(items(), 'osv-subset.jsonl.gz')
+  return summary.new
 }
 
 export interface SeededOperator {

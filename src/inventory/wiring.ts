@@ -7,16 +7,20 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { NotificationsService } from '../notifications/service.ts'
 import type { Runtime } from '../platform/runtime.ts'
 import type { TranslogService } from '../translog/service.ts'
-import { type MemoryAdvisorySource, memoryAdvisorySource } from './advisory-source.ts'
 import { ESCALATE_KEY, EscalateOverdue, INVENTORY_JOBS, registerInventoryJobs } from './jobs.ts'
 import { noMailer, smtpMailer } from './notify.ts'
 import { inventoryRoutes } from './routes.ts'
-import { createInventoryService, type InventoryDeps, type InventoryService } from './service.ts'
+import {
+  type AdvisorySource,
+  createInventoryService,
+  type InventoryDeps,
+  type InventoryService,
+} from './service.ts'
 
 export interface Inventory {
   service: InventoryService
-  /** Until the database-backed advisory store is wired in, advisories are held here. */
-  advisories: MemoryAdvisorySource
+  /** Where advisories are read: the advisory store (imported OSV and KEV, clearinghouse). */
+  advisories: AdvisorySource
   registerJobs(rt: Runtime): void
   routes(): FastifyPluginAsync
 }
@@ -28,13 +32,14 @@ export async function createInventory(
   deps: {
     notifications: Pick<NotificationsService, 'notify'>
     translog: Pick<TranslogService, 'append'>
+    advisories: AdvisorySource
   },
-  overrides: Partial<Pick<InventoryDeps, 'allowedOperators' | 'vendorVex' | 'mailer' | 'fetch'>> & {
-    advisories?: MemoryAdvisorySource
-  } = {},
+  overrides: Partial<
+    Pick<InventoryDeps, 'allowedOperators' | 'vendorVex' | 'mailer' | 'fetch'>
+  > = {},
 ): Promise<Inventory> {
   await rt.jobs.register(...INVENTORY_JOBS)
-  const advisories = overrides.advisories ?? memoryAdvisorySource()
+  const advisories = deps.advisories
   const s = rt.settings.inventory
   const service = createInventoryService({
     db: rt.db,

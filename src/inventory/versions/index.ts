@@ -177,3 +177,6 @@ export function inVersRange(vers: string, version: string): boolean {
     throw err
   }
 }
+
+export { AdvisoryIndex, type IndexableAdvisory, type IndexHit, packageKey } from './match-index.ts'
+export { type PurlPackage, packageFromPurl, purlFor } from './purl.ts'

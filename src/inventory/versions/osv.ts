@@ -46,18 +46,23 @@ export interface AffectedMatch {
 
 type EventKind = 'introduced' | 'fixed' | 'last_affected'
 
-interface CompiledEvent {
+/** A version bound of a range; `rank` is its place among its package's bounds (match-index.ts). */
+export interface Bound {
+  /** undefined for introduced "0" (before every version) and limit "*" (after every version). */
+  parsed: unknown
+  rank?: number
+}
+
+export interface CompiledEvent extends Bound {
   kind: EventKind
   version: string
-  /** undefined for introduced "0", which precedes every version. */
-  parsed: unknown
 }
 
 export interface CompiledRange {
   scheme: VersionScheme
   events: CompiledEvent[]
-  /** undefined entries are `limit: "*"`. */
-  limits: unknown[]
+  /** `limit` events; parsed undefined is `limit: "*"`. */
+  limits: Bound[]
   /** Coarse pre-filter bounds (coarse.ts): every affected version's key lies within them. */
   lower: string
   upper: string
@@ -65,8 +70,10 @@ export interface CompiledRange {
 
 export interface CompiledAffected {
   ranges: CompiledRange[]
-  /** Explicit versions, as written and in the scheme's canonical form. */
+  /** Explicit versions as written. */
   listed: Set<string>
+  /** The same in the scheme's canonical form, computed on first need. */
+  listedCanonical?: Set<string>
   listedScheme: VersionScheme | null
   /** Coarse bounds of the explicit versions (COARSE_MAX/COARSE_MIN when there are none). */
   listedLower: string
@@ -89,7 +96,9 @@ export function compileAffected(
   affected: OsvAffected,
   ecosystemScheme: VersionScheme | null,
   semverFor: VersionScheme = semverScheme,
+  opts: { coarse?: boolean } = {},
 ): CompiledAffected {
+  const coarse = opts.coarse ?? true
   const out: CompiledAffected = {
     ranges: [],
     listed: new Set(),
@@ -100,19 +109,13 @@ export function compileAffected(
   }
   for (const v of affected.versions ?? []) {
     out.listed.add(v)
-    if (!ecosystemScheme) continue
-    try {
-      const p = ecosystemScheme.parse(v)
-      if (ecosystemScheme.canonical) out.listed.add(ecosystemScheme.canonical(p))
-      const k = coarseOf(ecosystemScheme, v)
-      // A listed version without a key can only be found by skipping the pre-filter: open the bounds.
-      const lo = k === '' ? COARSE_MIN : k
-      const hi = k === '' ? COARSE_MAX : k
-      if (lo < out.listedLower) out.listedLower = lo
-      if (hi > out.listedUpper) out.listedUpper = hi
-    } catch (err) {
-      if (!(err instanceof VersionSyntaxError)) throw err
-    }
+    if (!ecosystemScheme || !coarse) continue
+    const k = coarseOf(ecosystemScheme, v)
+    // A listed version without a key can only be found by skipping the pre-filter: open the bounds.
+    const lo = k === '' ? COARSE_MIN : k
+    const hi = k === '' ? COARSE_MAX : k
+    if (lo < out.listedLower) out.listedLower = lo
+    if (hi > out.listedUpper) out.listedUpper = hi
   }
   for (const [i, range] of (affected.ranges ?? []).entries()) {
     if (range.type === 'GIT') continue
@@ -127,7 +130,7 @@ export function compileAffected(
       continue
     }
     try {
-      out.ranges.push(compileRange(range, scheme))
+      out.ranges.push(compileRange(range, scheme, coarse))
     } catch (err) {
       if (!(err instanceof VersionSyntaxError)) throw err
       out.problems.push(`ranges[${i}]: ${err.message}`)
@@ -136,15 +139,15 @@ export function compileAffected(
   return out
 }
 
-function compileRange(range: OsvRange, scheme: VersionScheme): CompiledRange {
+function compileRange(range: OsvRange, scheme: VersionScheme, coarse: boolean): CompiledRange {
   const events: CompiledEvent[] = []
-  const limits: unknown[] = []
+  const limits: Bound[] = []
   let upperOpen = false
   let lower = COARSE_MAX
   let upper = COARSE_MIN
   for (const e of range.events) {
     if (e.limit !== undefined) {
-      limits.push(e.limit === '*' ? undefined : scheme.parse(e.limit))
+      limits.push({ parsed: e.limit === '*' ? undefined : scheme.parse(e.limit) })
       continue
     }
     const kind = KINDS.find((k) => e[k] !== undefined)
@@ -152,7 +155,7 @@ function compileRange(range: OsvRange, scheme: VersionScheme): CompiledRange {
     const version = e[kind]!
     const zero = kind === 'introduced' && version === '0'
     events.push({ kind, version, parsed: zero ? undefined : scheme.parse(version) })
-    const key = zero ? COARSE_MIN : coarseOf(scheme, version)
+    const key = zero || !coarse ? COARSE_MIN : coarseOf(scheme, version)
     if (kind === 'introduced') {
       const lo = key === '' ? COARSE_MIN : key
       if (lo < lower) lower = lo
@@ -175,19 +178,22 @@ function compileRange(range: OsvRange, scheme: VersionScheme): CompiledRange {
   if (!last || last.kind === 'introduced') upperOpen = true
   if (upperOpen) upper = COARSE_MAX
   if (lower === COARSE_MAX) lower = COARSE_MIN
+  if (!coarse) upper = COARSE_MAX
   return { scheme, events, limits, lower, upper }
 }
 
-function evaluateRange(r: CompiledRange, v: unknown): AffectedMatch {
-  const cmp = r.scheme.compareParsed
-  if (r.limits.length && !r.limits.some((l) => l === undefined || cmp(v, l) < 0)) {
+/** How the matched version compares with a bound (negative, zero, positive); never called for undefined bounds. */
+export type Versus = (b: Bound) => number
+
+export function evaluateRange(r: CompiledRange, versus: Versus): AffectedMatch {
+  if (r.limits.length && !r.limits.some((l) => l.parsed === undefined || versus(l) < 0)) {
     return { affected: false }
   }
   let open: CompiledEvent | null = null
   let i = 0
   for (; i < r.events.length; i++) {
     const e = r.events[i]!
-    const c = e.parsed === undefined ? 1 : cmp(v, e.parsed)
+    const c = e.parsed === undefined ? 1 : versus(e)
     if (e.kind === 'introduced') {
       if (c >= 0) open = e
       else break
@@ -216,36 +222,101 @@ function evaluateRange(r: CompiledRange, v: unknown): AffectedMatch {
   return { affected: true, range: end ? `${start} ${end}` : start, ...(fixed ? { fixed } : {}) }
 }
 
-/**
- * Matches a version against a compiled entry. Throws VersionSyntaxError when the version
- * cannot be read in the entry's ordering and it is not listed verbatim.
- */
-export function matchCompiled(c: CompiledAffected, version: string): AffectedMatch {
-  const schemes = new Set<VersionScheme>(c.ranges.map((r) => r.scheme))
-  if (c.listedScheme) schemes.add(c.listedScheme)
-  const parsed = new Map<VersionScheme, unknown>()
-  let parseError: VersionSyntaxError | null = null
-  for (const s of schemes) {
+/** One component version parsed once per ordering, shared across the entries it is matched against. */
+export type ParseCache = Map<VersionScheme, unknown>
+
+function parsedFor(scheme: VersionScheme, version: string, cache: ParseCache): unknown {
+  let p = cache.get(scheme)
+  if (p === undefined) {
     try {
-      parsed.set(s, s.parse(version))
+      p = scheme.parse(version)
     } catch (err) {
       if (!(err instanceof VersionSyntaxError)) throw err
-      parseError = err
+      p = err
     }
+    cache.set(scheme, p)
   }
-  let listed = c.listed.has(version)
-  const lp = c.listedScheme ? parsed.get(c.listedScheme) : undefined
-  if (!listed && lp !== undefined && c.listedScheme?.canonical)
-    listed = c.listed.has(c.listedScheme.canonical(lp))
+  return p
+}
+
+/**
+ * Matches a version against a compiled entry. Throws VersionSyntaxError when the version
+ * cannot be read in the ordering of one of the entry's ranges and nothing else matched.
+ */
+export function matchCompiled(
+  c: CompiledAffected,
+  version: string,
+  cache: ParseCache = new Map(),
+): AffectedMatch {
+  let parseError: VersionSyntaxError | null = null
   let best: AffectedMatch | null = null
   for (const r of c.ranges) {
-    const p = parsed.get(r.scheme)
-    if (p === undefined) continue
-    const m = evaluateRange(r, p)
+    const p = parsedFor(r.scheme, version, cache)
+    if (p instanceof VersionSyntaxError) {
+      parseError = p
+      continue
+    }
+    const cmp = r.scheme.compareParsed
+    const m = evaluateRange(r, (b) => cmp(p, b.parsed))
     if (m.affected && (!best || (m.fixed && !best.fixed))) best = m
   }
   if (best) return best
-  if (listed) return { affected: true, range: 'listed' }
-  if (parseError && c.ranges.some((r) => !parsed.has(r.scheme))) throw parseError
+  if (c.listed.size && isListed(c, version, cache)) return { affected: true, range: 'listed' }
+  if (parseError) throw parseError
+  return { affected: false }
+}
+
+function isListed(c: CompiledAffected, version: string, cache: ParseCache): boolean {
+  if (c.listed.has(version)) return true
+  const s = c.listedScheme
+  if (!s?.canonical) return false
+  const p = parsedFor(s, version, cache)
+  if (p instanceof VersionSyntaxError) return false
+  if (!c.listedCanonical) {
+    c.listedCanonical = new Set()
+    for (const v of c.listed) {
+      try {
+        c.listedCanonical.add(s.canonical(s.parse(v)))
+      } catch (err) {
+        if (!(err instanceof VersionSyntaxError)) throw err
+      }
+    }
+  }
+  return c.listedCanonical.has(s.canonical(p))
+}
+
+/** A version's place among a package's sorted distinct bounds of one ordering. */
+export interface Position {
+  /** How many distinct bounds are below the version. */
+  below: number
+  /** The rank of the bound equal to the version, or -1. */
+  equal: number
+}
+
+/**
+ * As matchCompiled, but comparing through ranks: every bound of the entry carries its rank
+ * among its package's bounds, and the version's position among them was found once by
+ * binary search, so each comparison here is an integer test.
+ */
+export function matchRanked(
+  c: CompiledAffected,
+  version: string,
+  cache: ParseCache,
+  positions: Map<VersionScheme, Position | VersionSyntaxError>,
+): AffectedMatch {
+  let parseError: VersionSyntaxError | null = null
+  let best: AffectedMatch | null = null
+  for (const r of c.ranges) {
+    const pos = positions.get(r.scheme)!
+    if (pos instanceof VersionSyntaxError) {
+      parseError = pos
+      continue
+    }
+    const m = evaluateRange(r, (b) => (b.rank === pos.equal ? 0 : b.rank! < pos.below ? 1 : -1))
+    if (m.affected && (!best || (m.fixed && !best.fixed))) best = m
+  }
+  if (best) return best
+  if (c.listed.size && isListed(c, version, cache)) return { affected: true, range: 'listed' }
+  if (parseError) throw parseError
   return { affected: false }
 }

@@ -1,0 +1,304 @@
+/**
+ * The matching core: an in-memory index of advisories by (ecosystem, normalised package
+ * name) → compiled `affected[]` entries, answering "which advisories affect this component
+ * version?" with the exact comparator. Both the database-backed engine and the matching
+ * benchmark use it, so the benchmark measures the real thing.
+ *
+ * - Answers are cached per (package, ecosystem release, version); an upsert or removal of an
+ *   advisory clears only the packages it names, so nothing unchanged is recomputed.
+ * - A component is never silently missed: no version, an unreadable version, or an advisory
+ *   range that cannot be read gives a hit marked `uncertain` with the reason.
+ * - Ecosystem releases (`Debian:12`, `AlmaLinux:9`): an advisory scoped to a release
+ *   matches components of that release, and components whose release is unknown.
+ *
+ * @example
+ * const index = new AdvisoryIndex()
+ * index.upsert({ id: 'GHSA-xxxx', affected: [{ package: { ecosystem: 'npm', name: 'lodash' },
+ *   ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.21' }] }] }] })
+ * index.match('npm', 'lodash', '4.17.20') // [{ advisoryId: 'GHSA-xxxx', affectedIndex: 0, range: '>=0 <4.17.21', fixed: '4.17.21' }]
+ */
+import { ECOSYSTEM_SCHEMES, normaliseName, splitEcosystem } from './ecosystems.ts'
+import {
+  type Bound,
+  type CompiledAffected,
+  compileAffected,
+  matchCompiled,
+  matchRanked,
+  type OsvAffected,
+  type ParseCache,
+  type Position,
+} from './osv.ts'
+import { type VersionScheme, VersionSyntaxError } from './scheme.ts'
+import { semverScheme } from './semver.ts'
+
+export interface IndexableAdvisory {
+  id: string
+  /** A withdrawn advisory is removed from the index: it stops matching. */
+  withdrawn?: string | null
+  affected?: OsvAffected[]
+}
+
+export interface IndexHit {
+  advisoryId: string
+  /** Position of the matching entry in the advisory's `affected[]`. */
+  affectedIndex: number
+  /** The interval that matched (`>=1.0.0 <1.2.3`, `listed`), absent for uncertain hits. */
+  range?: string
+  fixed?: string
+  /** Set when the match could not be decided: the component may be affected. */
+  uncertain?: string
+}
+
+interface Entry {
+  advisoryId: string
+  affectedIndex: number
+  release: string | null
+  compiled: CompiledAffected
+}
+
+interface PackageEntries {
+  entries: Entry[]
+  cache: Map<string, IndexHit[]>
+  /** Per ordering, the package's distinct bounds sorted; built on first match, dropped on change. */
+  ranks: Map<VersionScheme, unknown[]> | null
+}
+
+const SEMVER_ECOSYSTEMS = new Set(['npm', 'crates.io', 'Go', 'Bitnami', 'Kubernetes'])
+
+/** The index key of a package: base ecosystem and normalised name. */
+export function packageKey(ecosystem: string, name: string): string {
+  return `${ecosystem}\u0000${name}`
+}
+
+export class AdvisoryIndex {
+  #packages = new Map<string, PackageEntries>()
+  #byAdvisory = new Map<string, Set<string>>()
+  /** Affected entries skipped at upsert (unknown ecosystem, no package), by advisory id. */
+  readonly skipped = new Map<string, string[]>()
+
+  get advisoryCount(): number {
+    return this.#byAdvisory.size
+  }
+
+  get packageCount(): number {
+    return this.#packages.size
+  }
+
+  /**
+   * Adds or replaces an advisory; a withdrawn one is removed. Returns the package keys it
+   * touched before and after, i.e. the packages whose components need re-matching.
+   */
+  upsert(advisory: IndexableAdvisory): string[] {
+    const touched = new Set(this.remove(advisory.id))
+    if (advisory.withdrawn) return [...touched]
+    const keys = new Set<string>()
+    const skipped: string[] = []
+    for (const [i, affected] of (advisory.affected ?? []).entries()) {
+      const pkg = affected.package
+      if (!pkg?.ecosystem || !pkg.name) {
+        skipped.push(`affected[${i}]: no package (GIT-only entries are not matched by version)`)
+        continue
+      }
+      const eco = splitEcosystem(pkg.ecosystem)
+      if (!eco) {
+        skipped.push(`affected[${i}]: unknown ecosystem ${pkg.ecosystem}`)
+        continue
+      }
+      const scheme = ECOSYSTEM_SCHEMES[eco.base] ?? null
+      // Coarse keys are for the database's pre-filter; in memory the package key narrows enough.
+      const compiled = compileAffected(
+        affected,
+        scheme,
+        scheme && SEMVER_ECOSYSTEMS.has(eco.base) ? scheme : semverScheme,
+        { coarse: false },
+      )
+      const key = packageKey(eco.base, normaliseName(eco.base, pkg.name))
+      let p = this.#packages.get(key)
+      if (!p) {
+        p = { entries: [], cache: new Map(), ranks: null }
+        this.#packages.set(key, p)
+      }
+      p.entries.push({ advisoryId: advisory.id, affectedIndex: i, release: eco.release, compiled })
+      p.cache.clear()
+      p.ranks = null
+      keys.add(key)
+      touched.add(key)
+    }
+    if (skipped.length) this.skipped.set(advisory.id, skipped)
+    else this.skipped.delete(advisory.id)
+    if (keys.size) this.#byAdvisory.set(advisory.id, keys)
+    return [...touched]
+  }
+
+  /** Removes an advisory; returns the package keys it was indexed under. */
+  remove(advisoryId: string): string[] {
+    const keys = this.#byAdvisory.get(advisoryId)
+    if (!keys) return []
+    for (const key of keys) {
+      const p = this.#packages.get(key)!
+      p.entries = p.entries.filter((e) => e.advisoryId !== advisoryId)
+      p.cache.clear()
+      p.ranks = null
+      if (p.entries.length === 0) this.#packages.delete(key)
+    }
+    this.#byAdvisory.delete(advisoryId)
+    this.skipped.delete(advisoryId)
+    return [...keys]
+  }
+
+  /** Forgets every cached answer (they are recomputed on demand). */
+  clearCache(): void {
+    for (const p of this.#packages.values()) p.cache.clear()
+  }
+
+  /** Whether any advisory names this package (cheap: no comparison). */
+  hasPackage(ecosystem: string, name: string): boolean {
+    const eco = splitEcosystem(ecosystem)
+    return !!eco && this.#packages.has(packageKey(eco.base, normaliseName(eco.base, name)))
+  }
+
+  /**
+   * The advisories affecting one component. `ecosystem` may carry a release
+   * (`Debian:12`); `version` null means the component has no version (every advisory of
+   * the package is then an uncertain hit). Throws VersionSyntaxError never: unreadable
+   * versions become uncertain hits. Returns [] for an unknown ecosystem's package only
+   * when no advisory names it; the caller decides whether an unknown ecosystem is an error.
+   */
+  match(ecosystem: string, name: string, version: string | null): IndexHit[] {
+    const eco = splitEcosystem(ecosystem)
+    if (!eco) return []
+    const p = this.#packages.get(packageKey(eco.base, normaliseName(eco.base, name)))
+    if (!p) return []
+    const cacheKey = `${eco.release ?? ''}\u0000${version ?? '\u0000'}`
+    const cached = p.cache.get(cacheKey)
+    if (cached) return cached
+    const hits: IndexHit[] = []
+    const parsed: ParseCache = new Map()
+    const positions = version ? positionsIn(rankPackage(p), version, parsed) : null
+    for (const e of p.entries) {
+      if (e.release && eco.release && e.release !== eco.release) continue
+      const hit = matchEntry(e, version, parsed, positions)
+      if (hit) hits.push(hit)
+    }
+    p.cache.set(cacheKey, hits)
+    return hits
+  }
+
+  /** One advisory against one component, without the cache: the fan-out path for a new advisory. */
+  matchAdvisory(
+    advisoryId: string,
+    ecosystem: string,
+    name: string,
+    version: string | null,
+  ): IndexHit[] {
+    const eco = splitEcosystem(ecosystem)
+    if (!eco) return []
+    const p = this.#packages.get(packageKey(eco.base, normaliseName(eco.base, name)))
+    if (!p) return []
+    const hits: IndexHit[] = []
+    const parsed: ParseCache = new Map()
+    for (const e of p.entries) {
+      if (e.advisoryId !== advisoryId) continue
+      if (e.release && eco.release && e.release !== eco.release) continue
+      const hit = matchEntry(e, version, parsed)
+      if (hit) hits.push(hit)
+    }
+    return hits
+  }
+
+  /** The packages an advisory is indexed under, as `{ ecosystem, name }` (normalised). */
+  packagesOf(advisoryId: string): Array<{ ecosystem: string; name: string }> {
+    return [...(this.#byAdvisory.get(advisoryId) ?? [])].map((k) => {
+      const [ecosystem, name] = k.split('\u0000') as [string, string]
+      return { ecosystem, name }
+    })
+  }
+}
+
+/**
+ * Sorts a package's bounds once per ordering and writes each bound's rank into it, so a
+ * component is placed among them by binary search and every range test is an integer test.
+ */
+function rankPackage(p: PackageEntries): Map<VersionScheme, unknown[]> {
+  if (p.ranks) return p.ranks
+  const bySchema = new Map<VersionScheme, Bound[]>()
+  for (const e of p.entries) {
+    for (const r of e.compiled.ranges) {
+      let list = bySchema.get(r.scheme)
+      if (!list) bySchema.set(r.scheme, (list = []))
+      for (const b of r.events) if (b.parsed !== undefined) list.push(b)
+      for (const b of r.limits) if (b.parsed !== undefined) list.push(b)
+    }
+  }
+  const ranks = new Map<VersionScheme, unknown[]>()
+  for (const [scheme, bounds] of bySchema) {
+    bounds.sort((a, b) => scheme.compareParsed(a.parsed, b.parsed))
+    const distinct: unknown[] = []
+    for (const b of bounds) {
+      const last = distinct[distinct.length - 1]
+      if (distinct.length === 0 || scheme.compareParsed(last, b.parsed) !== 0)
+        distinct.push(b.parsed)
+      b.rank = distinct.length - 1
+    }
+    ranks.set(scheme, distinct)
+  }
+  p.ranks = ranks
+  return ranks
+}
+
+function positionsIn(
+  ranks: Map<VersionScheme, unknown[]>,
+  version: string,
+  parsed: ParseCache,
+): Map<VersionScheme, Position | VersionSyntaxError> {
+  const out = new Map<VersionScheme, Position | VersionSyntaxError>()
+  for (const [scheme, sorted] of ranks) {
+    let v = parsed.get(scheme)
+    if (v === undefined) {
+      try {
+        v = scheme.parse(version)
+      } catch (err) {
+        if (!(err instanceof VersionSyntaxError)) throw err
+        v = err
+      }
+      parsed.set(scheme, v)
+    }
+    if (v instanceof VersionSyntaxError) {
+      out.set(scheme, v)
+      continue
+    }
+    let lo = 0
+    let hi = sorted.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (scheme.compareParsed(sorted[mid], v) < 0) lo = mid + 1
+      else hi = mid
+    }
+    const equal = lo < sorted.length && scheme.compareParsed(sorted[lo], v) === 0 ? lo : -1
+    out.set(scheme, { below: lo, equal })
+  }
+  return out
+}
+
+function matchEntry(
+  e: Entry,
+  version: string | null,
+  parsed?: ParseCache,
+  positions?: Map<VersionScheme, Position | VersionSyntaxError> | null,
+): IndexHit | null {
+  const base = { advisoryId: e.advisoryId, affectedIndex: e.affectedIndex }
+  if (version === null || version === '') {
+    return { ...base, uncertain: 'the component has no version' }
+  }
+  try {
+    const m = positions
+      ? matchRanked(e.compiled, version, parsed ?? new Map(), positions)
+      : matchCompiled(e.compiled, version, parsed)
+    if (m.affected) return { ...base, range: m.range, ...(m.fixed ? { fixed: m.fixed } : {}) }
+    if (e.compiled.problems.length) return { ...base, uncertain: e.compiled.problems.join('; ') }
+    return null
+  } catch (err) {
+    if (!(err instanceof VersionSyntaxError)) throw err
+    return { ...base, uncertain: `version ${err.message}` }
+  }
+}
