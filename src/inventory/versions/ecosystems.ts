@@ -9,6 +9,7 @@ import { hackageScheme } from './hackage.ts'
 import { mavenScheme } from './maven.ts'
 import { nugetScheme } from './nuget.ts'
 import { packagistScheme } from './packagist.ts'
+import { pubScheme } from './pub.ts'
 import { pypiScheme } from './pypi.ts'
 import { rpmScheme } from './rpm.ts'
 import { rubygemsScheme } from './rubygems.ts'
@@ -50,6 +51,7 @@ export const ECOSYSTEM_SCHEMES: Record<string, VersionScheme | null> = {
   Bitnami: bitnamiScheme,
   // These follow SemVer 2.0 by their own specifications.
   Hex: semverScheme,
+  Pub: pubScheme,
   SwiftURL: semverScheme,
   Kubernetes: goScheme,
   Android: null,
@@ -63,7 +65,6 @@ export const ECOSYSTEM_SCHEMES: Record<string, VersionScheme | null> = {
   Linux: null,
   'OSS-Fuzz': null,
   opam: null,
-  Pub: null,
   Root: null,
   TuxCare: null,
   VSCode: null,
