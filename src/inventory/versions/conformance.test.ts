@@ -8,8 +8,8 @@ import { runConformance, summarise } from './conformance.ts'
  * test. Every case still failing is listed, with its reason, in docs/inventory-versions.md.
  */
 const FLOOR: Record<string, number> = {
-  univers: 9590,
-  'vers-spec': 2620,
+  univers: 9660,
+  'vers-spec': 2670,
   'osv-semantic': 1680,
   'purl-spec': 550,
 }

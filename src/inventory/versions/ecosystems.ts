@@ -3,6 +3,7 @@
  * uses, how package names are normalised, and how Package URL types map onto them.
  */
 import { alpineScheme } from './alpine.ts'
+import { conanScheme } from './conan.ts'
 import { cranScheme } from './cran.ts'
 import { debianScheme } from './debian.ts'
 import { hackageScheme } from './hackage.ts'
@@ -52,10 +53,10 @@ export const ECOSYSTEM_SCHEMES: Record<string, VersionScheme | null> = {
   // These follow SemVer 2.0 by their own specifications.
   Hex: semverScheme,
   Pub: pubScheme,
+  ConanCenter: conanScheme,
   SwiftURL: semverScheme,
   Kubernetes: goScheme,
   Android: null,
-  ConanCenter: null,
   'Docker Hardened Images': null,
   Echo: null,
   CleanStart: null,

@@ -4,6 +4,7 @@
  */
 import { alpineScheme } from './alpine.ts'
 import { alpmScheme } from './alpm.ts'
+import { conanScheme } from './conan.ts'
 import { cranScheme } from './cran.ts'
 import { debianScheme } from './debian.ts'
 import { gentooScheme } from './gentoo.ts'
@@ -17,14 +18,7 @@ import { pypiScheme } from './pypi.ts'
 import { rpmScheme } from './rpm.ts'
 import { rubygemsScheme } from './rubygems.ts'
 import { type VersionScheme, VersionSyntaxError } from './scheme.ts'
-import {
-  bitnamiScheme,
-  cargoScheme,
-  conanScheme,
-  goScheme,
-  npmScheme,
-  semverScheme,
-} from './semver.ts'
+import { bitnamiScheme, cargoScheme, goScheme, npmScheme, semverScheme } from './semver.ts'
 import { datetimeScheme, lexicographicScheme } from './simple.ts'
 
 /** vers scheme (vers-spec docs/types/vers-types.md) → ordering. */
