@@ -269,7 +269,8 @@ const { operators, components } = parseInventories()
 const index = new AdvisoryIndex()
 for (const r of records) index.upsert(r)
 const indexMs = cpuMs() - t0
-const hitsByPurl = new Map<string, IndexHit[]>()
+/** Per distinct purl: its hits, and how many are uncertain (counted once, not per operator). */
+const hitsByPurl = new Map<string, { hits: IndexHit[]; uncertain: number }>()
 let findings = 0
 let uncertain = 0
 let unmatched = 0
@@ -277,17 +278,19 @@ const findingsByOperator: Array<IndexHit[][]> = []
 for (const comps of operators) {
   const mine: IndexHit[][] = []
   for (const c of comps) {
-    let hits = hitsByPurl.get(c.purl)
-    if (hits === undefined) {
+    let answer = hitsByPurl.get(c.purl)
+    if (answer === undefined) {
       const comp = components.get(c.purl)!
-      hits = comp.ecosystem ? index.match(comp.ecosystem, comp.name, comp.version) : []
+      const hits = comp.ecosystem ? index.match(comp.ecosystem, comp.name, comp.version) : []
       if (!comp.ecosystem) unmatched++
-      hitsByPurl.set(c.purl, hits)
+      answer = { hits, uncertain: hits.filter((h) => h.uncertain).length }
+      hitsByPurl.set(c.purl, answer)
     }
-    if (hits.length) {
-      mine.push(hits)
-      findings += hits.length
-      for (const h of hits) if (h.uncertain) uncertain++
+    if (answer.hits.length) {
+      // A finding per (operator, component, advisory entry): the operator's list holds the shared hit array.
+      mine.push(answer.hits)
+      findings += answer.hits.length
+      uncertain += answer.uncertain
     }
   }
   findingsByOperator.push(mine)
