@@ -35,7 +35,7 @@ const OPERATORS = Number(process.env.BENCH_OPERATORS ?? 10_000)
 const COMPONENTS = Number(process.env.BENCH_COMPONENTS ?? 500)
 const SBOM_SIZE = 5_000
 const FANOUT_SAMPLES = 200
-const CROSSCHECK = 10_000
+const CROSSCHECK = Number(process.env.BENCH_CROSSCHECK ?? 10_000)
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const dataDir = resolve(process.env.BENCH_DATA_DIR ?? join(root, '..', 'shared', 'data'))
@@ -65,6 +65,16 @@ const random = rng(20261123)
 const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!
 
 const seconds = (ms: number) => Math.round(ms) / 1000
+
+/**
+ * CPU time of this process in ms. The figures are CPU time, not wall time: the benchmark is
+ * single-threaded, and on a shared machine wall time measures the neighbours as much as the
+ * code. (Garbage collection on V8's helper threads is included, so the figure is conservative.)
+ */
+function cpuMs(): number {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}
 
 // ---------------------------------------------------------------------------------------
 // 1. Raw inputs: advisory lines (OSV JSON; native records) and inventory documents.
@@ -242,20 +252,25 @@ function parseInventories(): {
 const gcNow = () => (globalThis as { gc?: () => void }).gc?.()
 
 gcNow()
-let t0 = performance.now()
+let t0 = cpuMs()
+let w0 = performance.now()
 parseAdvisories()
 const parsedOnce = parseInventories()
-const parseMs = performance.now() - t0
-out(`parse only: ${seconds(parseMs)} s (${parsedOnce.components.size} distinct components)`)
+const parseMs = cpuMs() - t0
+out(
+  `parse only: ${seconds(parseMs)} s CPU, ${seconds(performance.now() - w0)} s wall (${parsedOnce.components.size} distinct components)`,
+)
 
 gcNow()
-t0 = performance.now()
+t0 = cpuMs()
+w0 = performance.now()
 const { records } = parseAdvisories()
 const { operators, components } = parseInventories()
 const index = new AdvisoryIndex()
 for (const r of records) index.upsert(r)
-const indexMs = performance.now() - t0
-const hitsByPurl = new Map<string, IndexHit[]>()
+const indexMs = cpuMs() - t0
+/** Per distinct purl: its hits, and how many are uncertain (counted once, not per operator). */
+const hitsByPurl = new Map<string, { hits: IndexHit[]; uncertain: number }>()
 let findings = 0
 let uncertain = 0
 let unmatched = 0
@@ -263,24 +278,26 @@ const findingsByOperator: Array<IndexHit[][]> = []
 for (const comps of operators) {
   const mine: IndexHit[][] = []
   for (const c of comps) {
-    let hits = hitsByPurl.get(c.purl)
-    if (hits === undefined) {
+    let answer = hitsByPurl.get(c.purl)
+    if (answer === undefined) {
       const comp = components.get(c.purl)!
-      hits = comp.ecosystem ? index.match(comp.ecosystem, comp.name, comp.version) : []
+      const hits = comp.ecosystem ? index.match(comp.ecosystem, comp.name, comp.version) : []
       if (!comp.ecosystem) unmatched++
-      hitsByPurl.set(c.purl, hits)
+      answer = { hits, uncertain: hits.filter((h) => h.uncertain).length }
+      hitsByPurl.set(c.purl, answer)
     }
-    if (hits.length) {
-      mine.push(hits)
-      findings += hits.length
-      for (const h of hits) if (h.uncertain) uncertain++
+    if (answer.hits.length) {
+      // A finding per (operator, component, advisory entry): the operator's list holds the shared hit array.
+      mine.push(answer.hits)
+      findings += answer.hits.length
+      uncertain += answer.uncertain
     }
   }
   findingsByOperator.push(mine)
 }
-const fullMs = performance.now() - t0
+const fullMs = cpuMs() - t0
 out(
-  `full match: ${seconds(fullMs)} s (of which parse + index ${seconds(indexMs)} s: ${index.advisoryCount} advisories under ${index.packageCount} packages) → ${findings} findings (${uncertain} uncertain), ${unmatched} distinct components of types with no OSV ecosystem`,
+  `full match: ${seconds(fullMs)} s CPU, ${seconds(performance.now() - w0)} s wall (of which parse + index ${seconds(indexMs)} s: ${index.advisoryCount} advisories under ${index.packageCount} packages) → ${findings} findings (${uncertain} uncertain), ${unmatched} distinct components of types with no OSV ecosystem`,
 )
 out(`ratio to parse: ${(fullMs / parseMs).toFixed(2)}×`)
 
@@ -298,10 +315,16 @@ operators.forEach((comps, op) => {
     if (!eco) continue
     const key = `${eco.base}\u0000${normalisePackageName(eco.base, comp.name)}`
     let versions = byPackage.get(key)
-    if (!versions) byPackage.set(key, (versions = new Map()))
+    if (!versions) {
+      versions = new Map()
+      byPackage.set(key, versions)
+    }
     const v = `${comp.ecosystem}\u0000${comp.version ?? ''}`
     let ops = versions.get(v)
-    if (!ops) versions.set(v, (ops = new Set()))
+    if (!ops) {
+      ops = new Set()
+      versions.set(v, ops)
+    }
     ops.add(op)
   }
 })
@@ -312,7 +335,7 @@ const live = records.filter((r) => !r.withdrawn && r.affected?.some((a) => a.pac
 for (let i = 0; i < FANOUT_SAMPLES; i++) {
   const template = pick(live)
   const advisory = { ...template, id: `BENCH-NEW-${i}` }
-  const start = performance.now()
+  const start = cpuMs()
   index.upsert(advisory)
   const reached = new Set<number>()
   for (const pkg of index.packagesOf(advisory.id)) {
@@ -324,7 +347,7 @@ for (let i = 0; i < FANOUT_SAMPLES; i++) {
         for (const op of ops) reached.add(op)
     }
   }
-  fanoutTimes.push(performance.now() - start)
+  fanoutTimes.push(cpuMs() - start)
   fanoutReached += reached.size
   index.remove(advisory.id)
 }
@@ -332,7 +355,7 @@ fanoutTimes.sort((a, b) => a - b)
 const p = (q: number) =>
   fanoutTimes[Math.min(fanoutTimes.length - 1, Math.floor(q * fanoutTimes.length))]!
 out(
-  `fan-out of one new advisory: p50 ${p(0.5).toFixed(2)} ms, p99 ${p(0.99).toFixed(2)} ms (${FANOUT_SAMPLES} advisories, ${Math.round(fanoutReached / FANOUT_SAMPLES)} operators reached on average)`,
+  `fan-out of one new advisory (CPU): p50 ${p(0.5).toFixed(2)} ms, p99 ${p(0.99).toFixed(2)} ms (${FANOUT_SAMPLES} advisories, ${Math.round(fanoutReached / FANOUT_SAMPLES)} operators reached on average)`,
 )
 
 // ---------------------------------------------------------------------------------------
@@ -350,7 +373,7 @@ const sbom = JSON.stringify({
 // The engine keeps its index; a new SBOM meets no cached answers.
 const freshIndex = index
 freshIndex.clearCache()
-t0 = performance.now()
+t0 = cpuMs()
 let sbomFindings = 0
 {
   const bom = JSON.parse(sbom) as { components: Array<{ purl: string }> }
@@ -362,7 +385,7 @@ let sbomFindings = 0
     if (pkg) sbomFindings += freshIndex.match(pkg.ecosystem, pkg.name, pkg.version).length
   }
 }
-const sbomMs = performance.now() - t0
+const sbomMs = cpuMs() - t0
 out(
   `ingest + match of one ${SBOM_SIZE}-component SBOM: ${seconds(sbomMs)} s (${sbomFindings} findings)`,
 )

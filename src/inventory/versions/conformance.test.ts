@@ -8,9 +8,9 @@ import { runConformance, summarise } from './conformance.ts'
  * test. Every case still failing is listed, with its reason, in docs/inventory-versions.md.
  */
 const FLOOR: Record<string, number> = {
-  univers: 9400,
-  'vers-spec': 2570,
-  'osv-semantic': 1580,
+  univers: 9660,
+  'vers-spec': 2670,
+  'osv-semantic': 1680,
   'purl-spec': 550,
 }
 

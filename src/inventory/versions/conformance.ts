@@ -74,17 +74,17 @@ function rangeCases(source: string, file: string): CaseResult[] {
       switch (t.test_type) {
         case 'from_native': {
           const got = nativeToVers(t.input.scheme, t.input.native_range)
-          return got === t.expected_output ? true : `got ${got}`
+          return got === t.expected_output ? true : `expected ${t.expected_output}, got ${got}`
         }
         case 'containment': {
           const got = versContains(parseVers(t.input.vers), t.input.version)
-          return got === t.expected_output ? true : `got ${got}`
+          return got === t.expected_output ? true : `expected ${t.expected_output}, got ${got}`
         }
         case 'roundtrip':
         case 'validate': {
           const input = typeof t.input === 'string' ? t.input : t.input.vers
           const got = canonicalVers(parseVers(input))
-          return got === t.expected_output ? true : `got ${got}`
+          return got === t.expected_output ? true : `expected ${t.expected_output}, got ${got}`
         }
         case 'parse': {
           let got: ReturnType<typeof parseVers>
@@ -203,7 +203,7 @@ function universText(): CaseResult[] {
     out.push(
       run('univers', 'npm_advisory.json', `#${t.test_index} ${t.npm_native}`, () => {
         const got = nativeToVers('npm', t.npm_native)
-        return got === t.expected_vers ? true : `got ${got}`
+        return got === t.expected_vers ? true : `expected ${t.expected_vers}, got ${got}`
       }),
     )
   }
@@ -214,7 +214,7 @@ function universText(): CaseResult[] {
     out.push(
       run('univers', 'test-suite-data.json', t.vers, () => {
         const got = canonicalVers(parseVers(t.vers))
-        return got === t.canonical_vers ? true : `got ${got}`
+        return got === t.canonical_vers ? true : `expected ${t.canonical_vers}, got ${got}`
       }),
     )
   }
@@ -308,7 +308,7 @@ function purlCases(): CaseResult[] {
           return t.is_invalid ? true : `refused: ${(err as Error).message}`
         }
         if (t.is_invalid) return 'accepted invalid input'
-        return got === t.canonical_purl ? true : `got ${got}`
+        return got === t.canonical_purl ? true : `expected ${t.canonical_purl}, got ${got}`
       }),
     )
   })

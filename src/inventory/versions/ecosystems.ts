@@ -3,12 +3,14 @@
  * uses, how package names are normalised, and how Package URL types map onto them.
  */
 import { alpineScheme } from './alpine.ts'
+import { conanScheme } from './conan.ts'
 import { cranScheme } from './cran.ts'
 import { debianScheme } from './debian.ts'
 import { hackageScheme } from './hackage.ts'
 import { mavenScheme } from './maven.ts'
 import { nugetScheme } from './nuget.ts'
 import { packagistScheme } from './packagist.ts'
+import { pubScheme } from './pub.ts'
 import { pypiScheme } from './pypi.ts'
 import { rpmScheme } from './rpm.ts'
 import { rubygemsScheme } from './rubygems.ts'
@@ -50,10 +52,11 @@ export const ECOSYSTEM_SCHEMES: Record<string, VersionScheme | null> = {
   Bitnami: bitnamiScheme,
   // These follow SemVer 2.0 by their own specifications.
   Hex: semverScheme,
+  Pub: pubScheme,
+  ConanCenter: conanScheme,
   SwiftURL: semverScheme,
   Kubernetes: goScheme,
   Android: null,
-  ConanCenter: null,
   'Docker Hardened Images': null,
   Echo: null,
   CleanStart: null,
@@ -63,7 +66,6 @@ export const ECOSYSTEM_SCHEMES: Record<string, VersionScheme | null> = {
   Linux: null,
   'OSS-Fuzz': null,
   opam: null,
-  Pub: null,
   Root: null,
   TuxCare: null,
   VSCode: null,

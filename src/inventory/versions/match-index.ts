@@ -19,6 +19,7 @@
  */
 import { ECOSYSTEM_SCHEMES, normaliseName, splitEcosystem } from './ecosystems.ts'
 import {
+  type AffectedMatch,
   type Bound,
   type CompiledAffected,
   compileAffected,
@@ -54,6 +55,8 @@ interface Entry {
   affectedIndex: number
   release: string | null
   compiled: CompiledAffected
+  /** Hits are immutable and shared: one per distinct match result of this entry. */
+  hits: Map<AffectedMatch, IndexHit>
 }
 
 interface PackageEntries {
@@ -118,7 +121,13 @@ export class AdvisoryIndex {
         p = { entries: [], cache: new Map(), ranks: null }
         this.#packages.set(key, p)
       }
-      p.entries.push({ advisoryId: advisory.id, affectedIndex: i, release: eco.release, compiled })
+      p.entries.push({
+        advisoryId: advisory.id,
+        affectedIndex: i,
+        release: eco.release,
+        compiled,
+        hits: new Map(),
+      })
       p.cache.clear()
       p.ranks = null
       keys.add(key)
@@ -225,7 +234,10 @@ function rankPackage(p: PackageEntries): Map<VersionScheme, unknown[]> {
   for (const e of p.entries) {
     for (const r of e.compiled.ranges) {
       let list = bySchema.get(r.scheme)
-      if (!list) bySchema.set(r.scheme, (list = []))
+      if (!list) {
+        list = []
+        bySchema.set(r.scheme, list)
+      }
       for (const b of r.events) if (b.parsed !== undefined) list.push(b)
       for (const b of r.limits) if (b.parsed !== undefined) list.push(b)
     }
@@ -286,19 +298,42 @@ function matchEntry(
   parsed?: ParseCache,
   positions?: Map<VersionScheme, Position | VersionSyntaxError> | null,
 ): IndexHit | null {
-  const base = { advisoryId: e.advisoryId, affectedIndex: e.affectedIndex }
   if (version === null || version === '') {
-    return { ...base, uncertain: 'the component has no version' }
+    return {
+      advisoryId: e.advisoryId,
+      affectedIndex: e.affectedIndex,
+      uncertain: 'the component has no version',
+    }
   }
   try {
     const m = positions
       ? matchRanked(e.compiled, version, parsed ?? new Map(), positions)
       : matchCompiled(e.compiled, version, parsed)
-    if (m.affected) return { ...base, range: m.range, ...(m.fixed ? { fixed: m.fixed } : {}) }
-    if (e.compiled.problems.length) return { ...base, uncertain: e.compiled.problems.join('; ') }
+    if (m.affected) {
+      const known = e.hits.get(m)
+      if (known) return known
+      const hit: IndexHit = Object.freeze({
+        advisoryId: e.advisoryId,
+        affectedIndex: e.affectedIndex,
+        range: m.range,
+        ...(m.fixed ? { fixed: m.fixed } : {}),
+      })
+      e.hits.set(m, hit)
+      return hit
+    }
+    if (e.compiled.problems.length)
+      return {
+        advisoryId: e.advisoryId,
+        affectedIndex: e.affectedIndex,
+        uncertain: e.compiled.problems.join('; '),
+      }
     return null
   } catch (err) {
     if (!(err instanceof VersionSyntaxError)) throw err
-    return { ...base, uncertain: `version ${err.message}` }
+    return {
+      advisoryId: e.advisoryId,
+      affectedIndex: e.affectedIndex,
+      uncertain: `version ${err.message}`,
+    }
   }
 }

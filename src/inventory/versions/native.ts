@@ -26,14 +26,36 @@ function semverish(v: string): string {
   const t = v.trim().replace(/^v(?=\d)/, '')
   const m = /^(\d+(?:\.\d+)*)(.*)$/.exec(t)
   if (!m) return t
-  const nums = m[1]!.split('.').map((n) => String(Number(n)))
+  const raw = m[1]!.split('.')
+  const nums = raw.slice(0, 3).map((n) => String(Number(n)))
   while (nums.length < 3) nums.push('0')
-  const head = nums.slice(0, 3).join('.')
-  const extra = nums.slice(3)
+  const head = nums.join('.')
+  const extra = raw.slice(3)
   return extra.length ? `${head}+${extra.join('.')}${m[2]}` : `${head}${m[2]}`
 }
 
+const PLAIN = /^(<=|>=|<|>|=)?v?(\d+(?:\.\d+)*(?:[-+][0-9A-Za-z.+-]*)?)$/
+
+/**
+ * npm ranges. Plain comparators keep their version as written (padded to three numbers), as
+ * univers writes them; ^, ~, x-ranges and hyphen ranges go through node-semver's desugaring.
+ */
 function npmLike(native: string, loose = true): NativeRange {
+  const text = native.trim()
+  if (text === '*' || text === '') return [[]]
+  return text.split('||').map((alt) => {
+    const tokens = tight(alt).trim().split(/\s+/).filter(Boolean)
+    if (tokens.length && tokens.every((t) => PLAIN.test(t))) {
+      return tokens.map((t) => {
+        const m = PLAIN.exec(t)!
+        return { op: (m[1] ?? '=') as Op, version: semverish(m[2]!) }
+      })
+    }
+    return desugared(alt, loose)[0] ?? []
+  })
+}
+
+function desugared(native: string, loose: boolean): NativeRange {
   const text = native.trim()
   if (text === '*' || text === '') return [[]]
   const range = new semver.Range(text.replace(/\bv(?=\d)/g, ''), { loose })
@@ -85,7 +107,7 @@ function listConstraints(text: string, splitter: RegExp, fix: (v: string) => str
     if (op === '~>') out.push(...pessimistic(version))
     else if (op === '~=') out.push(...compatible(version))
     else if (op === '==' || op === '===' || op === '=') out.push({ op: '=', version })
-    else if (op === '^' || op === '~') out.push(...npmLike(`${op}${version}`)[0]!)
+    else if (op === '^' || op === '~') out.push(...desugared(`${op}${version}`, true)[0]!)
     else out.push({ op: op as Op, version })
   }
   return out

@@ -61,6 +61,8 @@ export interface CompiledEvent extends Bound {
 export interface CompiledRange {
   scheme: VersionScheme
   events: CompiledEvent[]
+  /** The match for each opening event, built once and shared (matching allocates nothing per hit). */
+  results: Array<AffectedMatch | undefined>
   /** `limit` events; parsed undefined is `limit: "*"`. */
   limits: Bound[]
   /** Coarse pre-filter bounds (coarse.ts): every affected version's key lies within them. */
@@ -179,34 +181,70 @@ function compileRange(range: OsvRange, scheme: VersionScheme, coarse: boolean): 
   if (upperOpen) upper = COARSE_MAX
   if (lower === COARSE_MAX) lower = COARSE_MIN
   if (!coarse) upper = COARSE_MAX
-  return { scheme, events, limits, lower, upper }
+  return { scheme, events, limits, lower, upper, results: [] }
 }
 
 /** How the matched version compares with a bound (negative, zero, positive); never called for undefined bounds. */
 export type Versus = (b: Bound) => number
 
+export const NOT_AFFECTED: AffectedMatch = Object.freeze({ affected: false })
+const LISTED: AffectedMatch = Object.freeze({ affected: true, range: 'listed' })
+
 export function evaluateRange(r: CompiledRange, versus: Versus): AffectedMatch {
   if (r.limits.length && !r.limits.some((l) => l.parsed === undefined || versus(l) < 0)) {
-    return { affected: false }
+    return NOT_AFFECTED
   }
-  let open: CompiledEvent | null = null
+  let open = -1
   let i = 0
   for (; i < r.events.length; i++) {
     const e = r.events[i]!
     const c = e.parsed === undefined ? 1 : versus(e)
     if (e.kind === 'introduced') {
-      if (c >= 0) open = e
+      if (c >= 0) open = i
       else break
     } else if (e.kind === 'fixed') {
-      if (c >= 0) open = null
+      if (c >= 0) open = -1
       else break
-    } else if (c > 0) open = null
+    } else if (c > 0) open = -1
     else if (c < 0) break
   }
-  if (!open) return { affected: false }
+  return open === -1 ? NOT_AFFECTED : resultFor(r, open)
+}
+
+/** evaluateRange with the version's place among ranked bounds: integer tests only. */
+export function evaluateRanked(r: CompiledRange, below: number, equal: number): AffectedMatch {
+  if (r.limits.length) {
+    let under = false
+    for (const l of r.limits)
+      if (l.parsed === undefined || (l.rank !== equal && l.rank! >= below)) under = true
+    if (!under) return NOT_AFFECTED
+  }
+  let open = -1
+  const events = r.events
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!
+    // c: the version against the bound (1 above, 0 equal, -1 below).
+    const c = e.parsed === undefined ? 1 : e.rank === equal ? 0 : e.rank! < below ? 1 : -1
+    if (e.kind === 'introduced') {
+      if (c >= 0) open = i
+      else break
+    } else if (e.kind === 'fixed') {
+      if (c >= 0) open = -1
+      else break
+    } else if (c > 0) open = -1
+    else if (c < 0) break
+  }
+  return open === -1 ? NOT_AFFECTED : resultFor(r, open)
+}
+
+/** The interval opened by events[open]: `>=open <fixed` / `<=last_affected`, and its fixed version. */
+function resultFor(r: CompiledRange, open: number): AffectedMatch {
+  const cached = r.results[open]
+  if (cached) return cached
+  const opener = r.events[open]!
   let fixed: string | undefined
   let end: string | undefined
-  for (; i < r.events.length; i++) {
+  for (let i = open + 1; i < r.events.length; i++) {
     const e = r.events[i]!
     if (e.kind === 'fixed') {
       fixed = e.version
@@ -218,12 +256,31 @@ export function evaluateRange(r: CompiledRange, versus: Versus): AffectedMatch {
       break
     }
   }
-  const start = open.parsed === undefined ? '>=0' : `>=${open.version}`
-  return { affected: true, range: end ? `${start} ${end}` : start, ...(fixed ? { fixed } : {}) }
+  const start = opener.parsed === undefined ? '>=0' : `>=${opener.version}`
+  const result: AffectedMatch = Object.freeze({
+    affected: true,
+    range: end ? `${start} ${end}` : start,
+    ...(fixed ? { fixed } : {}),
+  })
+  r.results[open] = result
+  return result
 }
 
-/** One component version parsed once per ordering, shared across the entries it is matched against. */
-export type ParseCache = Map<VersionScheme, unknown>
+/**
+ * One component version parsed once per ordering (and its canonical form once), shared
+ * across the entries it is matched against.
+ */
+export type ParseCache = Map<object, unknown>
+
+const canonicalKeys = new WeakMap<VersionScheme, object>()
+function canonicalKey(s: VersionScheme): object {
+  let k = canonicalKeys.get(s)
+  if (!k) {
+    k = {}
+    canonicalKeys.set(s, k)
+  }
+  return k
+}
 
 function parsedFor(scheme: VersionScheme, version: string, cache: ParseCache): unknown {
   let p = cache.get(scheme)
@@ -261,9 +318,9 @@ export function matchCompiled(
     if (m.affected && (!best || (m.fixed && !best.fixed))) best = m
   }
   if (best) return best
-  if (c.listed.size && isListed(c, version, cache)) return { affected: true, range: 'listed' }
+  if (c.listed.size && isListed(c, version, cache)) return LISTED
   if (parseError) throw parseError
-  return { affected: false }
+  return NOT_AFFECTED
 }
 
 function isListed(c: CompiledAffected, version: string, cache: ParseCache): boolean {
@@ -272,6 +329,11 @@ function isListed(c: CompiledAffected, version: string, cache: ParseCache): bool
   if (!s?.canonical) return false
   const p = parsedFor(s, version, cache)
   if (p instanceof VersionSyntaxError) return false
+  let canonical = cache.get(canonicalKey(s)) as string | undefined
+  if (canonical === undefined) {
+    canonical = s.canonical(p)
+    cache.set(canonicalKey(s), canonical)
+  }
   if (!c.listedCanonical) {
     c.listedCanonical = new Set()
     for (const v of c.listed) {
@@ -282,7 +344,7 @@ function isListed(c: CompiledAffected, version: string, cache: ParseCache): bool
       }
     }
   }
-  return c.listedCanonical.has(s.canonical(p))
+  return c.listedCanonical.has(canonical)
 }
 
 /** A version's place among a package's sorted distinct bounds of one ordering. */
@@ -312,11 +374,11 @@ export function matchRanked(
       parseError = pos
       continue
     }
-    const m = evaluateRange(r, (b) => (b.rank === pos.equal ? 0 : b.rank! < pos.below ? 1 : -1))
+    const m = evaluateRanked(r, pos.below, pos.equal)
     if (m.affected && (!best || (m.fixed && !best.fixed))) best = m
   }
   if (best) return best
-  if (c.listed.size && isListed(c, version, cache)) return { affected: true, range: 'listed' }
+  if (c.listed.size && isListed(c, version, cache)) return LISTED
   if (parseError) throw parseError
-  return { affected: false }
+  return NOT_AFFECTED
 }

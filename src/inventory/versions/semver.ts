@@ -51,16 +51,3 @@ export const bitnamiScheme = make(
   },
   true,
 )
-
-/**
- * Conan (docs.conan.io, "Version ranges"): dotted versions of any length compared like
- * SemVer; node-semver in loose mode after padding to three numbers.
- */
-export const conanScheme = make(
-  'conan',
-  (v) => {
-    const t = withoutV(v).replace(/-$/, '')
-    return /^\d+\.\d+$/.test(t) ? `${t}.0` : /^\d+$/.test(t) ? `${t}.0.0` : t
-  },
-  true,
-)

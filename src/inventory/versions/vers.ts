@@ -4,25 +4,21 @@
  */
 import { alpineScheme } from './alpine.ts'
 import { alpmScheme } from './alpm.ts'
+import { conanScheme } from './conan.ts'
 import { cranScheme } from './cran.ts'
 import { debianScheme } from './debian.ts'
+import { gentooScheme } from './gentoo.ts'
 import { hackageScheme } from './hackage.ts'
 import { mavenScheme } from './maven.ts'
 import { nugetScheme } from './nuget.ts'
 import { opensslScheme } from './openssl.ts'
 import { packagistScheme } from './packagist.ts'
+import { pubScheme } from './pub.ts'
 import { pypiScheme } from './pypi.ts'
 import { rpmScheme } from './rpm.ts'
 import { rubygemsScheme } from './rubygems.ts'
 import { type VersionScheme, VersionSyntaxError } from './scheme.ts'
-import {
-  bitnamiScheme,
-  cargoScheme,
-  conanScheme,
-  goScheme,
-  npmScheme,
-  semverScheme,
-} from './semver.ts'
+import { bitnamiScheme, cargoScheme, goScheme, npmScheme, semverScheme } from './semver.ts'
 import { datetimeScheme, lexicographicScheme } from './simple.ts'
 
 /** vers scheme (vers-spec docs/types/vers-types.md) → ordering. */
@@ -43,6 +39,9 @@ export const VERS_SCHEMES: Record<string, VersionScheme> = {
   alpm: alpmScheme,
   bitnami: bitnamiScheme,
   semver: semverScheme,
+  gentoo: gentooScheme,
+  ebuild: gentooScheme,
+  pub: pubScheme,
   nginx: semverScheme,
   openssl: opensslScheme,
   conan: conanScheme,
