@@ -2,9 +2,26 @@
  * The composition root: builds each capability's service from the runtime, registers job
  * definitions and handlers, and assembles the HTTP server. The only file that knows them all.
  */
+import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { benchmarkRoutes } from './benchmark/routes.ts'
+import { type BenchmarkService, createBenchmarkService } from './benchmark/service.ts'
+import { caseAdapter } from './clearinghouse/advisories/cases.ts'
+import { ADVISORY_JOBS, registerAdvisoryJobs } from './clearinghouse/advisories/jobs.ts'
+import { parseCveBlock } from './clearinghouse/advisories/model.ts'
+import { advisoryRoutes, csafProviderRoutes, osvRoutes } from './clearinghouse/advisories/routes.ts'
+import { type AdvisoryService, createAdvisoryService } from './clearinghouse/advisories/service.ts'
+import { type CsafSigner, loadSigner } from './clearinghouse/advisories/signing.ts'
+import { CLEARINGHOUSE_JOBS, registerClearinghouseJobs } from './clearinghouse/jobs.ts'
+import { clearinghouseRoutes } from './clearinghouse/routes.ts'
+import { type ClearinghouseService, createClearinghouseService } from './clearinghouse/service.ts'
+import { EVALS_JOBS, registerEvalsJobs } from './evals/jobs.ts'
+import { evalsRoutes } from './evals/routes.ts'
+import { bwrapProvider } from './evals/sandbox/bwrap.ts'
+import { createEvalsService, type EvalsService } from './evals/service.ts'
+import { defaultRegistry } from './evals/tasks.ts'
 import { type AdvisoriesService, createAdvisoriesService } from './inventory/advisories/service.ts'
 import { createInventory, type Inventory } from './inventory/wiring.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
@@ -28,7 +45,12 @@ import { witnessRoutes } from './translog/witness-routes.ts'
 
 export interface Services {
   accounts: AccountsService
-  advisories: AdvisoriesService
+  advisories: AdvisoryService
+  benchmark: BenchmarkService
+  csafSigner: CsafSigner | null
+  clearinghouse: ClearinghouseService
+  evals: EvalsService
+  inventoryAdvisories: AdvisoriesService
   notifications: NotificationsService
   program: ProgramService
   translog: TranslogService
@@ -46,7 +68,13 @@ export function logOrigin(publicUrl: string): string {
 }
 
 export async function createServices(rt: Runtime): Promise<Services> {
-  await rt.jobs.register(...PROGRAM_JOBS, ...TRANSLOG_JOBS)
+  await rt.jobs.register(
+    ...PROGRAM_JOBS,
+    ...TRANSLOG_JOBS,
+    ...CLEARINGHOUSE_JOBS,
+    ...ADVISORY_JOBS,
+    ...EVALS_JOBS,
+  )
   const translog = createTranslogService({
     db: rt.db,
     clock: rt.clock,
@@ -75,15 +103,84 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  const advisories = createAdvisoriesService({ db: rt.db, clock: rt.clock })
-  const inventory = await createInventory(rt, { notifications, translog, advisories })
-  return { accounts, advisories, notifications, program, translog, witnesses, inventory }
+  const benchmark = createBenchmarkService({
+    db: rt.db,
+    clock: rt.clock,
+    envelopes: rt.envelopes,
+    translog,
+  })
+  // The inventory's advisory store: imported OSV data and the KEV catalog, matched against SBOMs.
+  const inventoryAdvisories = createAdvisoriesService({ db: rt.db, clock: rt.clock })
+  const clearinghouse = createClearinghouseService({
+    isKnownExploited: async (cveIds) =>
+      (await inventoryAdvisories.kevLookup([...cveIds])).length > 0,
+    db: rt.db,
+    clock: rt.clock,
+    jobs: rt.jobs,
+    envelopes: rt.envelopes,
+    notifications,
+    translog,
+    accounts,
+    // Late-bound: the advisories service is built next, from this one.
+    disclosure: {
+      embargoChanged: (tx, caseId, endsAt) => advisories.embargoChanged(tx, caseId, endsAt),
+      publishConsentChanged: (tx, caseId) => advisories.publishConsentChanged(tx, caseId),
+    },
+  })
+  const cveBlock = rt.settings.raw.EARLYWATCH_CVE_BLOCK
+  const keyFile = rt.settings.raw.EARLYWATCH_CSAF_OPENPGP_KEY_FILE
+  const csafSigner = keyFile ? await loadSigner(readFileSync(keyFile, 'utf8')) : null
+  const advisories = createAdvisoryService({
+    // A published CLEAR/GREEN advisory joins the inventory's store and, if new or changed, fans out.
+    onAdvisoryPublished: async (osv) => {
+      const r = await inventoryAdvisories.upsertAdvisory(osv, 'clearinghouse')
+      if (r.changed) await inventory.service.advisoryChanged(r.id)
+    },
+    db: rt.db,
+    clock: rt.clock,
+    jobs: rt.jobs,
+    translog,
+    cases: caseAdapter(clearinghouse),
+    publicUrl: rt.settings.publicUrl,
+    cveBlock: cveBlock ? parseCveBlock(cveBlock) : null,
+  })
+  const evals = createEvalsService({
+    db: rt.db,
+    jobs: rt.jobs,
+    envelopes: rt.envelopes,
+    clock: rt.clock,
+    registry: defaultRegistry(),
+    // Created on first use, so a host without bubblewrap runs every task that needs no sandbox.
+    sandboxes: async () => bwrapProvider(),
+  })
+  const inventory = await createInventory(rt, {
+    notifications,
+    translog,
+    advisories: inventoryAdvisories,
+  })
+  return {
+    accounts,
+    advisories,
+    inventoryAdvisories,
+    inventory,
+    benchmark,
+    clearinghouse,
+    evals,
+    csafSigner,
+    notifications,
+    program,
+    translog,
+    witnesses,
+  }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */
 export function registerJobHandlers(rt: Runtime, services: Services): void {
   registerProgramJobs(rt.jobs, services.program)
   registerTranslogJobs(rt.jobs, services.translog, services.witnesses)
+  registerAdvisoryJobs(rt.jobs, services.advisories)
+  registerClearinghouseJobs(rt.jobs, services.clearinghouse)
+  registerEvalsJobs(rt.jobs, services.evals)
   services.inventory.registerJobs(rt)
 }
 
@@ -101,9 +198,25 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       },
       { prefix: '/api', plugin: programRoutes({ program: services.program }) },
       { prefix: '/api', plugin: notificationsRoutes({ notifications: services.notifications }) },
+      {
+        prefix: '/api/clearinghouse',
+        plugin: clearinghouseRoutes({ clearinghouse: services.clearinghouse }),
+      },
+      { prefix: '/api', plugin: benchmarkRoutes({ benchmark: services.benchmark }) },
+      { prefix: '/api', plugin: evalsRoutes({ evals: services.evals }) },
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },
+      { prefix: '/api', plugin: advisoryRoutes({ advisories: services.advisories }) },
+      // Public: the CSAF provider (/.well-known/csaf) and the osv.dev-compatible API (/v1).
+      {
+        prefix: '',
+        plugin: csafProviderRoutes({
+          advisories: services.advisories,
+          signer: services.csafSigner,
+        }),
+      },
+      { prefix: '', plugin: osvRoutes({ advisories: services.advisories }) },
       { prefix: '/api/inventory', plugin: services.inventory.routes() },
       { prefix: '/api/admin', plugin: adminRoutes({ jobs: rt.jobs }) },
     ],

@@ -15,7 +15,7 @@ test('sbom upload FILE --system NAME, findings list --json, match --all', async 
   const rt = await testRuntime(t, { clock: fixedClock('2026-11-02T00:00:00Z') })
   const services = await createServices(rt)
   const { accounts } = services
-  await loadOsvSample(services.advisories)
+  await loadOsvSample(services.inventoryAdvisories)
   const org = await accounts.createOrg({
     kind: 'operator',
     name: 'Valley Hospital',

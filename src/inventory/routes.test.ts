@@ -10,7 +10,7 @@ import { fixture, loadOsvSample, seedOperator } from './testing.ts'
 test('an operator uploads an SBOM over HTTP and reads its findings; others cannot; program staff export CSV', async (t) => {
   const rt = await testRuntime(t, { clock: fixedClock('2026-11-02T09:00:00Z') })
   const services = await createServices(rt)
-  await loadOsvSample(services.advisories)
+  await loadOsvSample(services.inventoryAdvisories)
   const app = await createHttpApp(rt, services)
   t.after(() => app.close())
   const svc = services.inventory.service

@@ -65,7 +65,7 @@ async function setup(t: TestContext, opts: { allowed?: string[] } = {}) {
     {
       notifications: services.notifications,
       translog: services.translog,
-      advisories: services.advisories,
+      advisories: services.inventoryAdvisories,
     },
     {
       mailer: smtpMailer({
@@ -87,7 +87,7 @@ const ids = (items: Array<{ advisoryId: string }>) => new Set(items.map((f) => f
 
 test('done when: a real SBOM against real OSV data gives the expected findings; a new advisory notifies exactly the affected operators by signed webhook and email; a re-upload with the fixed version closes the finding', async (t) => {
   const { clock, rt, services, smtp, hooks, inv, svc } = await setup(t)
-  assert.equal(await loadOsvSample(services.advisories), 258)
+  assert.equal(await loadOsvSample(services.inventoryAdvisories), 258)
 
   // 1. Three operators: a hospital running a Go mail bridge, a bank running a Java service, a utility with neither.
   const hospital = await seedOperator(services.accounts, svc, {
@@ -184,7 +184,10 @@ test('done when: a real SBOM against real OSV data gives the expected findings; 
     ],
     database_specific: { severity: 'CRITICAL' },
   }
-  assert.equal((await services.advisories.upsertAdvisory(fresh, 'clearinghouse')).changed, true)
+  assert.equal(
+    (await services.inventoryAdvisories.upsertAdvisory(fresh, 'clearinghouse')).changed,
+    true,
+  )
   const fan = await svc.matchAdvisory(fresh.id)
   assert.equal(fan.created, 1)
   assert.equal(fan.systems, 1)
@@ -226,7 +229,10 @@ test('done when: a real SBOM against real OSV data gives the expected findings; 
   assert.ok(log.some((d) => d.status === 'delivered' && d.lastStatus === 204))
 
   // 6. Nothing is re-matched that did not change: the same record again is no change.
-  assert.equal((await services.advisories.upsertAdvisory(fresh, 'clearinghouse')).changed, false)
+  assert.equal(
+    (await services.inventoryAdvisories.upsertAdvisory(fresh, 'clearinghouse')).changed,
+    false,
+  )
 
   // 7. An analysis decision before the next SBOM version: risk accepted on x/text's newest advisory.
   const keep = h.find((f) => f.advisoryId === 'GO-2026-5970')!
@@ -306,7 +312,7 @@ test('an embargoed advisory reaches only the operators its case allows, and its 
       matchNow: true,
     })
   }
-  await services.advisories.upsertAdvisory(
+  await services.inventoryAdvisories.upsertAdvisory(
     {
       id: 'EW-2026-0002',
       modified: '2026-11-02T10:00:00Z',
@@ -340,7 +346,7 @@ test('an embargoed advisory reaches only the operators its case allows, and its 
 
 test('VEX suppresses visibly with its justification; program-wide rules cover every operator; bad transitions are refused', async (t) => {
   const { services, inv, svc } = await setup(t)
-  await loadOsvSample(services.advisories)
+  await loadOsvSample(services.inventoryAdvisories)
   const op = await seedOperator(services.accounts, svc, {
     sector: 'healthcare',
     systems: [{ name: 'EHR' }],
@@ -412,7 +418,7 @@ test('VEX suppresses visibly with its justification; program-wide rules cover ev
 
 test('a component without a version is possibly affected, never skipped; an overdue finding escalates once', async (t) => {
   const { clock, rt, services, smtp, inv, svc } = await setup(t)
-  await loadOsvSample(services.advisories)
+  await loadOsvSample(services.inventoryAdvisories)
   const op = await seedOperator(services.accounts, svc, {
     sector: 'government',
     systems: [{ name: 'Permits portal', internetExposed: true }],

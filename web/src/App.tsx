@@ -7,6 +7,12 @@ import { SignInPage } from './accounts/SignInPage.tsx'
 import { hasRole, type Session, useSession } from './accounts/session.ts'
 import { TokensPage } from './accounts/TokensPage.tsx'
 import { AdminPage } from './admin/AdminPage.tsx'
+import { PoliciesPage } from './benchmark/PoliciesPage.tsx'
+import { VaultPage } from './benchmark/VaultPage.tsx'
+import { clearinghousePage } from './clearinghouse/routes.tsx'
+import { RunPage } from './evals/RunPage.tsx'
+import { RunsPage } from './evals/RunsPage.tsx'
+import { TranscriptPage } from './evals/TranscriptPage.tsx'
 import { OperatorDashboardPage } from './inventory/OperatorDashboardPage.tsx'
 import { ProgramDashboardPage } from './inventory/ProgramDashboardPage.tsx'
 import { NotificationsPage } from './notifications/NotificationsPage.tsx'
@@ -76,6 +82,8 @@ function SignedInRoutes({ session }: { session: Session }) {
 
   if (pathname === '/' || pathname === '/sign-in') return <OverviewPage session={session} />
   if (pathname === '/notifications') return <NotificationsPage />
+  const clearinghouse = clearinghousePage(pathname, session)
+  if (clearinghouse) return clearinghouse
   if (pathname === '/tokens') return <TokensPage session={session} />
   if (pathname === '/inventory') {
     if (hasRole(session, 'operator_member')) return <OperatorDashboardPage />
@@ -92,6 +100,14 @@ function SignedInRoutes({ session }: { session: Session }) {
       <NotAllowed what="Only administrators manage organisations, people and roles." />
     )
   }
+  if (pathname === '/benchmark/policy') return <PoliciesPage session={session} />
+  if (pathname === '/benchmark/vault') {
+    return hasRole(session, 'admin', 'program_officer', 'benchmark_custodian', 'auditor') ? (
+      <VaultPage session={session} />
+    ) : (
+      <NotAllowed what="The controlled benchmark vault is visible to program staff only." />
+    )
+  }
   if (pathname === '/submissions/new') {
     return hasRole(session, 'lab_member') ? (
       <RegisterPage />
@@ -99,10 +115,35 @@ function SignedInRoutes({ session }: { session: Session }) {
       <NotAllowed what="Only lab members register submissions." />
     )
   }
+  const evals = evalsPage(session, pathname)
+  if (evals) return evals
   const detail = matchPath('/submissions/:id', pathname)
   // Keyed by id so moving between submissions starts each page afresh.
   if (detail) return <DetailPage key={detail.id} id={detail.id!} session={session} />
   return <NotFound />
+}
+
+/** The evaluation engine's pages, for the program's evaluation staff (the server checks the roles too). */
+function evalsPage(session: Session, pathname: string) {
+  if (!pathname.startsWith('/evals')) return null
+  if (!hasRole(session, 'admin', 'program_officer', 'benchmark_custodian'))
+    return (
+      <NotAllowed what="Only program officers, benchmark custodians and administrators see evaluations." />
+    )
+  if (pathname === '/evals') return <RunsPage />
+  const sample = matchPath('/evals/runs/:id/samples/:sampleId/:epoch', pathname)
+  if (sample)
+    return (
+      <TranscriptPage
+        key={pathname}
+        runId={sample.id!}
+        sampleId={decodeURIComponent(sample.sampleId!)}
+        epoch={Number(sample.epoch)}
+      />
+    )
+  const run = matchPath('/evals/runs/:id', pathname)
+  if (run) return <RunPage key={run.id} id={run.id!} />
+  return null
 }
 
 function NotAllowed({ what }: { what: string }) {

@@ -13,7 +13,7 @@ import type { AdvisoriesService } from './service.ts'
  * // earlywatch advisories import ./known_exploited_vulnerabilities.json
  */
 export function registerAdvisoriesCommands(root: Command, ctx: CliContext): void {
-  const pick = (services: Services): AdvisoriesService => services.advisories
+  const pick = (services: Services): AdvisoriesService => services.inventoryAdvisories
   const cmd = root
     .command('advisories')
     .description('Advisories that inventories are matched against')
