@@ -445,3 +445,61 @@ test('a component without a version is possibly affected, never skipped; an over
   assert.equal(smtp.mails.length, 1)
   assert.match(smtp.mails[0]!.data, /overdue/)
 })
+
+test('a webhook that fails is retried by its job: each attempt is in the delivery log, the last one marks it failed', async (t) => {
+  const { rt, services, svc } = await setup(t)
+  let answer = 503
+  const seen: string[] = []
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      seen.push(String(req.headers[SIGNATURE_HEADER]))
+      res.writeHead(answer).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const op = await seedOperator(services.accounts, svc, {
+    sector: 'water',
+    systems: [{ name: 'Billing' }],
+  })
+  await svc.addChannel(op.principal, {
+    kind: 'webhook',
+    target: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+  })
+  await svc.uploadSbom(op.principal, op.systems[0]!.id, 'pkg:npm/meter-reader@1.0.0\n', {
+    matchNow: true,
+  })
+  await services.inventoryAdvisories.upsertAdvisory(
+    {
+      id: 'EW-2026-0003',
+      modified: '2026-11-02T10:00:00Z',
+      affected: [
+        {
+          package: { ecosystem: 'npm', name: 'meter-reader' },
+          ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.1' }] }],
+        },
+      ],
+      database_specific: { severity: 'CRITICAL' },
+    },
+    'clearinghouse',
+  )
+  await svc.matchAdvisory('EW-2026-0003')
+  const [d] = await svc.deliveries(op.principal)
+  assert.ok(d)
+  // 1. A failing attempt throws, so pg-boss retries it with backoff; the log says why.
+  await assert.rejects(svc.deliver(d.id, { final: false }), /webhook answered 503/)
+  let log = (await svc.deliveries(op.principal))[0]!
+  assert.deepEqual([log.status, log.attempts, log.lastStatus], ['pending', 1, 503])
+  // 2. The retry succeeds.
+  answer = 200
+  assert.deepEqual(await svc.deliver(d.id, { final: false }), { delivered: true })
+  log = (await svc.deliveries(op.principal))[0]!
+  assert.deepEqual([log.status, log.attempts, log.lastStatus], ['delivered', 2, 200])
+  assert.equal(seen.length, 2)
+  assert.ok(seen.every((s) => /^t=\d+,v1=[0-9a-f]{64}$/.test(s)))
+  // 3. A delivered one is not sent again (delivery is at least once; the handler is idempotent).
+  assert.deepEqual(await svc.deliver(d.id, { final: true }), { delivered: false })
+  assert.equal(seen.length, 2)
+  void rt
+})
