@@ -70,6 +70,14 @@ interface PackageEntries {
   slots: SlotTable | null | undefined
 }
 
+/** The hits of one slot, shared by every version in it (hits and this array are never mutated). */
+interface SlotAnswer {
+  hits: IndexHit[]
+  entries: Entry[]
+  /** Whether any of the entries is scoped to an ecosystem release. */
+  scoped: boolean
+}
+
 /**
  * A package's distinct bounds b0 < b1 < … split the versions into slots: slot 2k is
  * "between b(k-1) and bk", slot 2k+1 is "equal to bk". Every range gives the same answer
@@ -79,7 +87,7 @@ interface PackageEntries {
 interface SlotTable {
   scheme: VersionScheme
   sorted: unknown[]
-  bySlot: Array<Array<{ entry: Entry; hit: IndexHit }> | undefined>
+  bySlot: Array<SlotAnswer | undefined>
   /** Entries with ranges, by the slot after which none of their ranges can hold a version. */
   byEnd: Entry[]
   ends: number[]
@@ -192,7 +200,7 @@ export class AdvisoryIndex {
   }
 
   /**
-   * The advisories affecting one component. `ecosystem` may carry a release
+   * The advisories affecting one component (the array may be shared: do not mutate it). `ecosystem` may carry a release
    * (`Debian:12`); `version` null means the component has no version (every advisory of
    * the package is then an uncertain hit). Throws VersionSyntaxError never: unreadable
    * versions become uncertain hits. Returns [] for an unknown ecosystem's package only
@@ -340,12 +348,12 @@ function slotTable(p: PackageEntries): SlotTable | null {
 }
 
 /** The entries whose ranges hold the versions of one slot, computed on the slot's first use. */
-function slotHits(table: SlotTable, slot: number): Array<{ entry: Entry; hit: IndexHit }> {
+function slotHits(table: SlotTable, slot: number): SlotAnswer {
   const known = table.bySlot[slot]
   if (known) return known
   const below = slot >> 1
   const equal = slot % 2 === 1 ? below : -1
-  const list: Array<{ entry: Entry; hit: IndexHit }> = []
+  const answer: SlotAnswer = { hits: [], entries: [], scoped: false }
   // Only entries whose envelope still reaches this slot can hold it.
   let lo = 0
   let hi = table.ends.length
@@ -362,10 +370,14 @@ function slotHits(table: SlotTable, slot: number): Array<{ entry: Entry; hit: In
       const m = evaluateRanked(r, below, equal)
       if (m.affected && (!best || (m.fixed && !best.fixed))) best = m
     }
-    if (best) list.push({ entry: e, hit: hitFor(e, best) })
+    if (best) {
+      answer.hits.push(hitFor(e, best))
+      answer.entries.push(e)
+      if (e.release) answer.scoped = true
+    }
   }
-  table.bySlot[slot] = list
-  return list
+  table.bySlot[slot] = answer
+  return answer
 }
 
 /** Matching through the slot table; null when the package has none or the version cannot be read. */
@@ -392,13 +404,16 @@ function matchBySlot(
     else hi = mid
   }
   const slot = lo < sorted.length && scheme.compareParsed(sorted[lo], v) === 0 ? 2 * lo + 1 : 2 * lo
+  const answer = slotHits(table, slot)
+  // The common case allocates nothing: the slot's shared answer is the component's.
+  if (table.others.length === 0 && (!release || !answer.scoped)) return answer.hits
   const hits: IndexHit[] = []
   const matched = new Set<Entry>()
-  for (const { entry, hit } of slotHits(table, slot)) {
-    if (entry.release && release && entry.release !== release) continue
-    hits.push(hit)
+  answer.entries.forEach((entry, i) => {
+    if (entry.release && release && entry.release !== release) return
+    hits.push(answer.hits[i]!)
     matched.add(entry)
-  }
+  })
   if (table.others.length) {
     const parsed: ParseCache = new Map([[scheme, v]])
     for (const e of table.others) {
