@@ -23,7 +23,9 @@ import {
   type Bound,
   type CompiledAffected,
   compileAffected,
+  evaluateRanked,
   matchCompiled,
+  matchListed,
   matchRanked,
   type OsvAffected,
   type ParseCache,
@@ -64,6 +66,35 @@ interface PackageEntries {
   cache: Map<string, IndexHit[]>
   /** Per ordering, the package's distinct bounds sorted; built on first match, dropped on change. */
   ranks: Map<VersionScheme, unknown[]> | null
+  /** For packages whose ranges share one ordering: the answer of the ranges per slot. */
+  slots: SlotTable | null | undefined
+}
+
+/** The hits of one slot, shared by every version in it (hits and this array are never mutated). */
+interface SlotAnswer {
+  hits: IndexHit[]
+  entries: Entry[]
+  /** Whether any of the entries is scoped to an ecosystem release. */
+  scoped: boolean
+}
+
+/**
+ * A package's distinct bounds b0 < b1 < … split the versions into slots: slot 2k is
+ * "between b(k-1) and bk", slot 2k+1 is "equal to bk". Every range gives the same answer
+ * for all versions of a slot, so the answers are computed once per slot, and matching a
+ * component is a binary search plus a lookup.
+ */
+interface SlotTable {
+  scheme: VersionScheme
+  sorted: unknown[]
+  bySlot: Array<SlotAnswer | undefined>
+  /** Entries with ranges, by the slot after which none of their ranges can hold a version. */
+  byEnd: Entry[]
+  ends: number[]
+  /** The first slot where each entry's ranges can hold a version. */
+  starts: Map<Entry, number>
+  /** Entries that may still hit outside the ranges: explicit versions, unreadable ranges. */
+  others: Entry[]
 }
 
 const SEMVER_ECOSYSTEMS = new Set(['npm', 'crates.io', 'Go', 'Bitnami', 'Kubernetes'])
@@ -118,7 +149,7 @@ export class AdvisoryIndex {
       const key = packageKey(eco.base, normaliseName(eco.base, pkg.name))
       let p = this.#packages.get(key)
       if (!p) {
-        p = { entries: [], cache: new Map(), ranks: null }
+        p = { entries: [], cache: new Map(), ranks: null, slots: undefined }
         this.#packages.set(key, p)
       }
       p.entries.push({
@@ -130,6 +161,7 @@ export class AdvisoryIndex {
       })
       p.cache.clear()
       p.ranks = null
+      p.slots = undefined
       keys.add(key)
       touched.add(key)
     }
@@ -148,6 +180,7 @@ export class AdvisoryIndex {
       p.entries = p.entries.filter((e) => e.advisoryId !== advisoryId)
       p.cache.clear()
       p.ranks = null
+      p.slots = undefined
       if (p.entries.length === 0) this.#packages.delete(key)
     }
     this.#byAdvisory.delete(advisoryId)
@@ -167,7 +200,7 @@ export class AdvisoryIndex {
   }
 
   /**
-   * The advisories affecting one component. `ecosystem` may carry a release
+   * The advisories affecting one component (the array may be shared: do not mutate it). `ecosystem` may carry a release
    * (`Debian:12`); `version` null means the component has no version (every advisory of
    * the package is then an uncertain hit). Throws VersionSyntaxError never: unreadable
    * versions become uncertain hits. Returns [] for an unknown ecosystem's package only
@@ -181,6 +214,11 @@ export class AdvisoryIndex {
     const cacheKey = `${eco.release ?? ''}\u0000${version ?? '\u0000'}`
     const cached = p.cache.get(cacheKey)
     if (cached) return cached
+    const slotted = version ? matchBySlot(p, eco.release, version) : null
+    if (slotted) {
+      p.cache.set(cacheKey, slotted)
+      return slotted
+    }
     const hits: IndexHit[] = []
     const parsed: ParseCache = new Map()
     const positions = version ? positionsIn(rankPackage(p), version, parsed) : null
@@ -258,6 +296,149 @@ function rankPackage(p: PackageEntries): Map<VersionScheme, unknown[]> {
   return ranks
 }
 
+/** The slot table of a package whose ranges share one ordering; null when they do not. */
+function slotTable(p: PackageEntries): SlotTable | null {
+  if (p.slots !== undefined) return p.slots
+  const ranks = rankPackage(p)
+  const schemes = new Set<VersionScheme>()
+  for (const e of p.entries) for (const r of e.compiled.ranges) schemes.add(r.scheme)
+  if (schemes.size !== 1) {
+    p.slots = null
+    return null
+  }
+  const scheme = [...schemes][0]!
+  const sorted = ranks.get(scheme) ?? []
+  const others = p.entries.filter((e) => e.compiled.listed.size || e.compiled.problems.length)
+  const size = 2 * sorted.length + 1
+  // Each entry's envelope [start, end): ranges open at an introduced event (slot 2k+1 for
+  // rank k, 0 for "0") and close at a fixed (2k+1) or last_affected (2k+2) event, or never.
+  const starts = new Map<Entry, number>()
+  const envelopes: Array<[Entry, number]> = []
+  for (const e of p.entries) {
+    if (e.compiled.ranges.length === 0) continue
+    let start = size
+    let end = 0
+    for (const r of e.compiled.ranges) {
+      const first = r.events.find((x) => x.kind === 'introduced')
+      if (first) start = Math.min(start, first.parsed === undefined ? 0 : 2 * first.rank! + 1)
+      const last = r.events[r.events.length - 1]
+      end = Math.max(
+        end,
+        !last || last.kind === 'introduced'
+          ? size
+          : last.kind === 'fixed'
+            ? 2 * last.rank! + 1
+            : 2 * last.rank! + 2,
+      )
+    }
+    starts.set(e, start)
+    envelopes.push([e, end])
+  }
+  envelopes.sort((a, b) => a[1] - b[1])
+  p.slots = {
+    scheme,
+    sorted,
+    bySlot: new Array(size),
+    byEnd: envelopes.map(([e]) => e),
+    ends: envelopes.map(([, end]) => end),
+    starts,
+    others,
+  }
+  return p.slots
+}
+
+/** The entries whose ranges hold the versions of one slot, computed on the slot's first use. */
+function slotHits(table: SlotTable, slot: number): SlotAnswer {
+  const known = table.bySlot[slot]
+  if (known) return known
+  const below = slot >> 1
+  const equal = slot % 2 === 1 ? below : -1
+  const answer: SlotAnswer = { hits: [], entries: [], scoped: false }
+  // Only entries whose envelope still reaches this slot can hold it.
+  let lo = 0
+  let hi = table.ends.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (table.ends[mid]! <= slot) lo = mid + 1
+    else hi = mid
+  }
+  for (let i = lo; i < table.byEnd.length; i++) {
+    const e = table.byEnd[i]!
+    if (table.starts.get(e)! > slot) continue
+    let best: AffectedMatch | null = null
+    for (const r of e.compiled.ranges) {
+      const m = evaluateRanked(r, below, equal)
+      if (m.affected && (!best || (m.fixed && !best.fixed))) best = m
+    }
+    if (best) {
+      answer.hits.push(hitFor(e, best))
+      answer.entries.push(e)
+      if (e.release) answer.scoped = true
+    }
+  }
+  table.bySlot[slot] = answer
+  return answer
+}
+
+/** Matching through the slot table; null when the package has none or the version cannot be read. */
+function matchBySlot(
+  p: PackageEntries,
+  release: string | null,
+  version: string,
+): IndexHit[] | null {
+  const table = slotTable(p)
+  if (!table) return null
+  let v: unknown
+  try {
+    v = table.scheme.parse(version)
+  } catch (err) {
+    if (!(err instanceof VersionSyntaxError)) throw err
+    return null
+  }
+  const { sorted, scheme } = table
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (scheme.compareParsed(sorted[mid], v) < 0) lo = mid + 1
+    else hi = mid
+  }
+  const slot = lo < sorted.length && scheme.compareParsed(sorted[lo], v) === 0 ? 2 * lo + 1 : 2 * lo
+  const answer = slotHits(table, slot)
+  // The common case allocates nothing: the slot's shared answer is the component's.
+  if (table.others.length === 0 && (!release || !answer.scoped)) return answer.hits
+  const hits: IndexHit[] = []
+  const matched = new Set<Entry>()
+  answer.entries.forEach((entry, i) => {
+    if (entry.release && release && entry.release !== release) return
+    hits.push(answer.hits[i]!)
+    matched.add(entry)
+  })
+  if (table.others.length) {
+    const parsed: ParseCache = new Map([[scheme, v]])
+    for (const e of table.others) {
+      if (matched.has(e) || (e.release && release && e.release !== release)) continue
+      // The ranges did not match here: the explicit list, or an unreadable range, decides.
+      const hit = matchEntry(e, version, parsed, null, true)
+      if (hit) hits.push(hit)
+    }
+  }
+  return hits
+}
+
+function hitFor(e: Entry, m: AffectedMatch): IndexHit {
+  const known = e.hits.get(m)
+  if (known) return known
+  const hit: IndexHit = Object.freeze({
+    advisoryId: e.advisoryId,
+    affectedIndex: e.affectedIndex,
+    range: m.range,
+    ...(m.fixed ? { fixed: m.fixed } : {}),
+  })
+  e.hits.set(m, hit)
+  return hit
+}
+
 function positionsIn(
   ranks: Map<VersionScheme, unknown[]>,
   version: string,
@@ -297,6 +478,8 @@ function matchEntry(
   version: string | null,
   parsed?: ParseCache,
   positions?: Map<VersionScheme, Position | VersionSyntaxError> | null,
+  /** The entry's ranges are known not to match: only its explicit versions and problems count. */
+  rangesMissed = false,
 ): IndexHit | null {
   if (version === null || version === '') {
     return {
@@ -306,21 +489,12 @@ function matchEntry(
     }
   }
   try {
-    const m = positions
-      ? matchRanked(e.compiled, version, parsed ?? new Map(), positions)
-      : matchCompiled(e.compiled, version, parsed)
-    if (m.affected) {
-      const known = e.hits.get(m)
-      if (known) return known
-      const hit: IndexHit = Object.freeze({
-        advisoryId: e.advisoryId,
-        affectedIndex: e.affectedIndex,
-        range: m.range,
-        ...(m.fixed ? { fixed: m.fixed } : {}),
-      })
-      e.hits.set(m, hit)
-      return hit
-    }
+    const m = rangesMissed
+      ? matchListed(e.compiled, version, parsed ?? new Map())
+      : positions
+        ? matchRanked(e.compiled, version, parsed ?? new Map(), positions)
+        : matchCompiled(e.compiled, version, parsed)
+    if (m.affected) return hitFor(e, m)
     if (e.compiled.problems.length)
       return {
         advisoryId: e.advisoryId,

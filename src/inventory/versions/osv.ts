@@ -382,3 +382,12 @@ export function matchRanked(
   if (parseError) throw parseError
   return NOT_AFFECTED
 }
+
+/** Only the explicit versions of an entry (its ranges are known not to match this version). */
+export function matchListed(
+  c: CompiledAffected,
+  version: string,
+  cache: ParseCache,
+): AffectedMatch {
+  return c.listed.size && isListed(c, version, cache) ? LISTED : NOT_AFFECTED
+}
