@@ -8,14 +8,15 @@ import type { CliContext } from '../cli-context.ts'
 import { output } from '../platform/cli.ts'
 import { fixedClock } from '../platform/clock.ts'
 import { testRuntime } from '../platform/testing.ts'
+import { registerAdvisoriesCommands } from './advisories/cli.ts'
 import { registerInventoryCommands } from './cli.ts'
-import { fixtureUrl, loadOsvSample } from './testing.ts'
+import { MatchAdvisory } from './jobs.ts'
+import { fixtureUrl } from './testing.ts'
 
 test('sbom upload FILE --system NAME, findings list --json, match --all', async (t) => {
   const rt = await testRuntime(t, { clock: fixedClock('2026-11-02T00:00:00Z') })
   const services = await createServices(rt)
   const { accounts } = services
-  await loadOsvSample(services.inventoryAdvisories)
   const org = await accounts.createOrg({
     kind: 'operator',
     name: 'Valley Hospital',
@@ -42,12 +43,24 @@ test('sbom upload FILE --system NAME, findings list --json, match --all', async 
     withServices: (fn) => fn(services, rt),
   }
   registerInventoryCommands(root, ctx)
+  registerAdvisoriesCommands(root, ctx)
   const run = async (...args: string[]) => {
     printed = ''
     root.setOptionValue('json', undefined)
     await root.parseAsync(args, { from: 'user' })
     return printed
   }
+
+  // 0. Real OSV and KEV data through `advisories import`; each new record is queued to fan out.
+  assert.match(
+    await run('advisories', 'import', fileURLToPath(fixtureUrl('kev-subset.json'))),
+    /KEV catalog: 1 entries/,
+  )
+  assert.match(
+    await run('advisories', 'import', fileURLToPath(fixtureUrl('osv-subset.jsonl.gz'))),
+    /258 new/,
+  )
+  assert.equal(await rt.jobs.queued(MatchAdvisory.name), 258)
 
   // 1. Upload to a system that does not exist yet: refused without --create, created with it.
   const file = fileURLToPath(fixtureUrl('proton-bridge-v1.6.3.bom.json'))

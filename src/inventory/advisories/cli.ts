@@ -38,6 +38,8 @@ export function registerAdvisoriesCommands(root: Command, ctx: CliContext): void
           )
           .finally(() => bar.stop())
         const { changedIds, ...rest } = summary
+        // New and changed records fan out to the inventories they name (a job each, for the workers).
+        for (const id of changedIds) await services.inventory.service.advisoryChanged(id)
         out.print({ ...rest, changed: summary.changed, fanOut: changedIds.length }, (s) =>
           [
             `read ${s.read} records: ${s.new} new, ${s.changed} changed, ${s.withdrawn} of them withdrawn, ${s.unchanged} unchanged, ${s.older} older versions kept in history, ${s.failed} failed`,
