@@ -48,7 +48,15 @@ import { parseVex } from './vex.ts'
 
 /** Where advisories come from: the advisory store (imported OSV, clearinghouse), by package or id. */
 export interface AdvisorySource {
-  advisoriesForPackage(ecosystem: string, packageName: string): Promise<AdvisoryRecord[]>
+  /**
+   * With `versionKey` (a component's coarse key), only advisories whose coarse bounds admit
+   * it: the SQL pre-filter, which never drops a true match.
+   */
+  advisoriesForPackage(
+    ecosystem: string,
+    packageName: string,
+    versionKey?: string,
+  ): Promise<AdvisoryRecord[]>
   getAdvisory(id: string): Promise<AdvisoryRecord | null>
 }
 
@@ -521,9 +529,14 @@ export function createInventoryService(deps: InventoryDeps) {
     for (const [k, list] of byPackage) {
       if (unchanged.has(k)) continue
       const first = list[0]!
+      // One version of the package with a coarse key: let SQL drop the advisories whose bounds
+      // cannot hold it. Several versions, or none: every advisory of the package is compared.
+      const key =
+        list.length === 1 && first.match_status === 'matchable' ? (first.coarse ?? '') : ''
       for (const a of await deps.advisories.advisoriesForPackage(
         first.ecosystem!,
         first.package_name!,
+        key || undefined,
       )) {
         if (!(await gate(a, system.orgId))) continue
         for (const c of list) addDesired(desired, c, a)

@@ -320,11 +320,12 @@ export interface ComponentRow {
   version: string | null
   purl: string | null
   match_status: 'matchable' | 'no_version' | 'unmatched'
+  coarse?: string | null
 }
 
 export async function currentComponents(q: Queryable, systemId: string): Promise<ComponentRow[]> {
   const r = await q.query<ComponentRow>(
-    `SELECT id, org_id, system_id, sbom_id, ecosystem, package_name, version, purl, match_status
+    `SELECT id, org_id, system_id, sbom_id, ecosystem, package_name, version, purl, match_status, coarse
      FROM inv_component WHERE system_id = $1 AND current AND match_status <> 'unmatched'`,
     [systemId],
   )
