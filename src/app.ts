@@ -26,6 +26,8 @@ import { defaultRegistry } from './evals/tasks.ts'
 import { gatewayRoutes, gatewayUsageRoutes } from './gateway/routes.ts'
 import type { GatewayService } from './gateway/service.ts'
 import { createGatewayWiring, signalGrantChanges } from './gateway/wiring.ts'
+import { type AdvisoriesService, createAdvisoriesService } from './inventory/advisories/service.ts'
+import { createInventory, type Inventory } from './inventory/wiring.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
 import { partnersRoutes } from './partners/routes.ts'
@@ -55,11 +57,13 @@ export interface Services {
   clearinghouse: ClearinghouseService
   evals: EvalsService
   gateway: GatewayService
+  inventoryAdvisories: AdvisoriesService
   notifications: NotificationsService
   partners: PartnersService
   program: ProgramService
   translog: TranslogService
   witnesses: WitnessClient
+  inventory: Inventory
 }
 
 /**
@@ -124,8 +128,11 @@ export async function createServices(rt: Runtime): Promise<Services> {
     (grantId) => gateway?.grantChanged(grantId),
   )
   gateway = createGatewayWiring(rt, { program, partners })
-  // isKnownExploited (the KEV catalog) is injected here once the inventory capability provides it.
+  // The inventory's advisory store: imported OSV data and the KEV catalog, matched against SBOMs.
+  const inventoryAdvisories = createAdvisoriesService({ db: rt.db, clock: rt.clock })
   const clearinghouse = createClearinghouseService({
+    isKnownExploited: async (cveIds) =>
+      (await inventoryAdvisories.kevLookup([...cveIds])).length > 0,
     db: rt.db,
     clock: rt.clock,
     jobs: rt.jobs,
@@ -142,8 +149,12 @@ export async function createServices(rt: Runtime): Promise<Services> {
   const cveBlock = rt.settings.raw.EARLYWATCH_CVE_BLOCK
   const keyFile = rt.settings.raw.EARLYWATCH_CSAF_OPENPGP_KEY_FILE
   const csafSigner = keyFile ? await loadSigner(readFileSync(keyFile, 'utf8')) : null
-  // The inventory matcher (onAdvisoryPublished) is wired here once it lands.
   const advisories = createAdvisoryService({
+    // A published CLEAR/GREEN advisory joins the inventory's store and, if new or changed, fans out.
+    onAdvisoryPublished: async (osv) => {
+      const r = await inventoryAdvisories.upsertAdvisory(osv, 'clearinghouse')
+      if (r.changed) await inventory.service.advisoryChanged(r.id)
+    },
     db: rt.db,
     clock: rt.clock,
     jobs: rt.jobs,
@@ -187,9 +198,16 @@ export async function createServices(rt: Runtime): Promise<Services> {
   })
   // Controlled tasks are built in the worker from the vault, items decrypted in memory only.
   registry.addResolver('controlled:', (ref) => benchmark.controlledTask(ref))
+  const inventory = await createInventory(rt, {
+    notifications,
+    translog,
+    advisories: inventoryAdvisories,
+  })
   return {
     accounts,
     advisories,
+    inventoryAdvisories,
+    inventory,
     benchmark,
     clearinghouse,
     evals,
@@ -211,6 +229,7 @@ export function registerJobHandlers(rt: Runtime, services: Services): void {
   registerClearinghouseJobs(rt.jobs, services.clearinghouse)
   registerEvalsJobs(rt.jobs, services.evals)
   registerBenchmarkJobs(rt.jobs, services.benchmark)
+  services.inventory.registerJobs(rt)
 }
 
 export async function createHttpApp(rt: Runtime, services: Services): Promise<FastifyInstance> {
@@ -247,6 +266,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
         }),
       },
       { prefix: '', plugin: osvRoutes({ advisories: services.advisories }) },
+      { prefix: '/api/inventory', plugin: services.inventory.routes() },
       { prefix: '/api/admin', plugin: adminRoutes({ jobs: rt.jobs }) },
       {
         prefix: '/gateway',

@@ -52,6 +52,33 @@ const witnesses = z
     }
   })
 
+/** Days to fix per SSVC decision (src/inventory/remediation.ts), as JSON; keys left out keep their default. */
+const remediationDays = z
+  .union([z.string(), z.record(z.string(), z.unknown())])
+  .transform((v, ctx) => {
+    if (typeof v !== 'string') return v
+    try {
+      return JSON.parse(v) as unknown
+    } catch (err) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `is not JSON (${(err as Error).message}); give e.g. {"act": 7, "attend": 30}`,
+      })
+      return z.NEVER
+    }
+  })
+  .pipe(
+    z
+      .object({
+        act: z.number().int().min(1).max(3650),
+        attend: z.number().int().min(1).max(3650),
+        track_star: z.number().int().min(1).max(3650),
+        track: z.number().int().min(1).max(3650),
+      })
+      .partial()
+      .strict(),
+  )
+
 /** Every setting, by its environment variable name. Secrets are listed in SECRET_KEYS and masked in summaries. */
 export const ZSettings = z
   .object({
@@ -150,6 +177,23 @@ export const ZSettings = z
       .optional(),
     /** An armored OpenPGP private key (unprotected) that signs the published CSAF documents. */
     EARLYWATCH_CSAF_OPENPGP_KEY_FILE: z.string().min(1).optional(),
+    /** Inventories: SBOM limits, remediation days per SSVC decision, digest hour, SMTP for email. */
+    EARLYWATCH_SBOM_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(500 * 1024 * 1024)
+      .default(20 * 1024 * 1024),
+    EARLYWATCH_SBOM_MAX_COMPONENTS: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+    EARLYWATCH_REMEDIATION_DAYS: remediationDays.optional(),
+    EARLYWATCH_DIGEST_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(13),
+    EARLYWATCH_SMTP_HOST: z.string().min(1).optional(),
+    EARLYWATCH_SMTP_PORT: port.default(587),
+    EARLYWATCH_SMTP_SECURE: bool.default(false),
+    EARLYWATCH_SMTP_REQUIRE_TLS: bool.default(true),
+    EARLYWATCH_SMTP_USER: z.string().min(1).optional(),
+    EARLYWATCH_SMTP_PASSWORD: z.string().min(1).optional(),
+    EARLYWATCH_SMTP_FROM: z.string().min(3).optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -160,6 +204,13 @@ export const ZSettings = z
         path: ['OIDC_ISSUER'],
         message:
           'OpenID Connect needs all of OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET, or none',
+      })
+    }
+    if (s.EARLYWATCH_SMTP_HOST && !s.EARLYWATCH_SMTP_FROM) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EARLYWATCH_SMTP_FROM'],
+        message: 'is required with EARLYWATCH_SMTP_HOST: the sender address of notification emails',
       })
     }
     if (s.DATABASE_URL && !s.EARLYWATCH_MASTER_KEY) {
@@ -176,6 +227,7 @@ const SECRET_KEYS = [
   'EARLYWATCH_MASTER_KEY',
   'EARLYWATCH_PREVIOUS_MASTER_KEYS',
   'OIDC_CLIENT_SECRET',
+  'EARLYWATCH_SMTP_PASSWORD',
 ] as const
 const URL_KEYS = ['DATABASE_URL', 'REDIS_URL'] as const
 
@@ -208,6 +260,22 @@ export interface Settings {
   readonly gatewayGrantCheckMs: number
   /** Witnesses to cosign checkpoints: submission prefix (ending in `/`) and cosignature verifier key. */
   readonly witnesses: readonly { readonly url: string; readonly key: string }[]
+  readonly inventory: {
+    readonly sbomLimits: { readonly maxBytes: number; readonly maxComponents: number }
+    readonly remediationDays: Readonly<Record<'act' | 'attend' | 'track_star' | 'track', number>>
+    readonly digestHourUtc: number
+    readonly smtp:
+      | {
+          host: string
+          port: number
+          secure: boolean
+          requireTls: boolean
+          user: string | undefined
+          password: string | undefined
+          from: string
+        }
+      | undefined
+  }
   /** The raw validated values, for the start-up summary. */
   readonly raw: Readonly<z.infer<typeof ZSettings>>
 }
@@ -303,6 +371,32 @@ export function loadSettings(
         Object.freeze({ url: w.url.endsWith('/') ? w.url : `${w.url}/`, key: w.key.trim() }),
       ),
     ),
+    inventory: Object.freeze({
+      sbomLimits: {
+        maxBytes: s.EARLYWATCH_SBOM_MAX_BYTES,
+        maxComponents: s.EARLYWATCH_SBOM_MAX_COMPONENTS,
+      },
+      remediationDays: {
+        act: 14,
+        attend: 30,
+        track_star: 90,
+        track: 180,
+        ...s.EARLYWATCH_REMEDIATION_DAYS,
+      },
+      digestHourUtc: s.EARLYWATCH_DIGEST_HOUR_UTC,
+      smtp:
+        s.EARLYWATCH_SMTP_HOST && s.EARLYWATCH_SMTP_FROM
+          ? {
+              host: s.EARLYWATCH_SMTP_HOST,
+              port: s.EARLYWATCH_SMTP_PORT,
+              secure: s.EARLYWATCH_SMTP_SECURE,
+              requireTls: s.EARLYWATCH_SMTP_REQUIRE_TLS,
+              user: s.EARLYWATCH_SMTP_USER,
+              password: s.EARLYWATCH_SMTP_PASSWORD,
+              from: s.EARLYWATCH_SMTP_FROM,
+            }
+          : undefined,
+    }),
     raw: Object.freeze({ ...s }),
   }
   return Object.freeze(settings)

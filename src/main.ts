@@ -9,6 +9,8 @@ import type { CliContext } from './cli-context.ts'
 import { loadSettings, type Settings, settingsSummary } from './config.ts'
 import { seedDemo } from './demo/seed.ts'
 import { registerEvalCommands } from './evals/cli.ts'
+import { registerAdvisoriesCommands } from './inventory/advisories/cli.ts'
+import { registerInventoryCommands } from './inventory/cli.ts'
 import { describeError, EXIT, exitCodeFor, output, table } from './platform/cli.ts'
 import { createLogger } from './platform/log.ts'
 import { openRuntime, type Runtime } from './platform/runtime.ts'
@@ -194,12 +196,14 @@ jobs
   })
 
 registerAccountsCommands(program, ctx)
+registerAdvisoriesCommands(program, ctx)
 registerProgramCommands(program, ctx)
 registerTranslogCommands(program, ctx)
 registerBenchmarkCommands(program, ctx)
 registerClearinghouseCommands(program, ctx)
 registerAdvisoryCommands(program, ctx)
 registerEvalCommands(program, ctx)
+registerInventoryCommands(program, ctx)
 
 function installShutdown(rt: Runtime, closeHttp: () => Promise<void>, settings: Settings) {
   let stopping = false

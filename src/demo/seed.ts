@@ -12,6 +12,7 @@ import { seedAdvisoriesDemo } from '../clearinghouse/advisories/demo.ts'
 import { seedClearinghouseDemo } from '../clearinghouse/demo.ts'
 import { seedEvalsDemo } from '../evals/demo.ts'
 import { seedGatewayDemo } from '../gateway/demo.ts'
+import { seedInventoryDemo } from '../inventory/demo.ts'
 import { seedPartnersDemo } from '../partners/demo.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
 import type { Runtime } from '../platform/runtime.ts'
@@ -281,5 +282,6 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     emailDomain: DEMO_EMAIL_DOMAIN,
   })
   await seedGatewayDemo(rt, services, { officer })
+  await seedInventoryDemo(rt, { ...services, advisories: services.inventoryAdvisories })
   return { organisations, people, submissions }
 }

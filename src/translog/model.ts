@@ -26,6 +26,8 @@ export const ENTRY_TYPES = [
   'embargo.set',
   'embargo.changed',
   'advisory.published',
+  'finding.decided',
+  'suppression_rule.created',
 ] as const
 export type EntryType = (typeof ENTRY_TYPES)[number]
 

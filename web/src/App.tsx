@@ -14,6 +14,8 @@ import { clearinghousePage } from './clearinghouse/routes.tsx'
 import { RunPage } from './evals/RunPage.tsx'
 import { RunsPage } from './evals/RunsPage.tsx'
 import { TranscriptPage } from './evals/TranscriptPage.tsx'
+import { OperatorDashboardPage } from './inventory/OperatorDashboardPage.tsx'
+import { ProgramDashboardPage } from './inventory/ProgramDashboardPage.tsx'
 import { NotificationsPage } from './notifications/NotificationsPage.tsx'
 import { BoardPage, SelectionPage } from './partners/BoardPage.tsx'
 import { DirectoryPage } from './partners/DirectoryPage.tsx'
@@ -91,6 +93,14 @@ function SignedInRoutes({ session }: { session: Session }) {
   const clearinghouse = clearinghousePage(pathname, session)
   if (clearinghouse) return clearinghouse
   if (pathname === '/tokens') return <TokensPage session={session} />
+  if (pathname === '/inventory') {
+    if (hasRole(session, 'operator_member')) return <OperatorDashboardPage />
+    return hasRole(session, 'admin', 'program_officer', 'analyst', 'auditor') ? (
+      <ProgramDashboardPage />
+    ) : (
+      <NotAllowed what="Inventories are for operators and program staff." />
+    )
+  }
   if (pathname === '/admin') {
     return hasRole(session, 'admin') ? (
       <AdminPage />

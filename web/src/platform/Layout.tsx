@@ -145,6 +145,9 @@ function SignedInHeader({ session }: { session: Session }) {
     hasRole(session, 'admin', 'program_officer', 'benchmark_custodian')
       ? navLink('/evals', <span>Evaluations</span>, pathname.startsWith('/evals'))
       : null,
+    hasRole(session, 'operator_member', 'admin', 'program_officer', 'analyst', 'auditor')
+      ? navLink('/inventory', <span>Inventories</span>, pathname.startsWith('/inventory'))
+      : null,
     navLink('/transparency', <span>Transparency</span>, isTransparency(pathname)),
     hasRole(
       session,
