@@ -362,6 +362,7 @@ export function createEvalsService(deps: EvalsServiceDeps) {
         now: () => deps.clock.now().getTime(),
         budget,
         keepGoing: () => status === 'running',
+        collect: false,
         onResult: async (r) => {
           const ref = { runId: run.id, sampleId: r.sampleId, epoch: r.epoch }
           const t = await encodeTranscript(r, ref, deps.transcripts)
