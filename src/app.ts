@@ -2,9 +2,21 @@
  * The composition root: builds each capability's service from the runtime, registers job
  * definitions and handlers, and assembles the HTTP server. The only file that knows them all.
  */
+import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { benchmarkRoutes } from './benchmark/routes.ts'
+import { type BenchmarkService, createBenchmarkService } from './benchmark/service.ts'
+import { caseAdapter } from './clearinghouse/advisories/cases.ts'
+import { ADVISORY_JOBS, registerAdvisoryJobs } from './clearinghouse/advisories/jobs.ts'
+import { parseCveBlock } from './clearinghouse/advisories/model.ts'
+import { advisoryRoutes, csafProviderRoutes, osvRoutes } from './clearinghouse/advisories/routes.ts'
+import { type AdvisoryService, createAdvisoryService } from './clearinghouse/advisories/service.ts'
+import { type CsafSigner, loadSigner } from './clearinghouse/advisories/signing.ts'
+import { CLEARINGHOUSE_JOBS, registerClearinghouseJobs } from './clearinghouse/jobs.ts'
+import { clearinghouseRoutes } from './clearinghouse/routes.ts'
+import { type ClearinghouseService, createClearinghouseService } from './clearinghouse/service.ts'
 import { EVALS_JOBS, registerEvalsJobs } from './evals/jobs.ts'
 import { evalsRoutes } from './evals/routes.ts'
 import { bwrapProvider } from './evals/sandbox/bwrap.ts'
@@ -31,6 +43,10 @@ import { witnessRoutes } from './translog/witness-routes.ts'
 
 export interface Services {
   accounts: AccountsService
+  advisories: AdvisoryService
+  benchmark: BenchmarkService
+  csafSigner: CsafSigner | null
+  clearinghouse: ClearinghouseService
   evals: EvalsService
   notifications: NotificationsService
   program: ProgramService
@@ -48,7 +64,13 @@ export function logOrigin(publicUrl: string): string {
 }
 
 export async function createServices(rt: Runtime): Promise<Services> {
-  await rt.jobs.register(...PROGRAM_JOBS, ...TRANSLOG_JOBS, ...EVALS_JOBS)
+  await rt.jobs.register(
+    ...PROGRAM_JOBS,
+    ...TRANSLOG_JOBS,
+    ...CLEARINGHOUSE_JOBS,
+    ...ADVISORY_JOBS,
+    ...EVALS_JOBS,
+  )
   const translog = createTranslogService({
     db: rt.db,
     clock: rt.clock,
@@ -77,6 +99,40 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
+  const benchmark = createBenchmarkService({
+    db: rt.db,
+    clock: rt.clock,
+    envelopes: rt.envelopes,
+    translog,
+  })
+  // isKnownExploited (the KEV catalog) is injected here once the inventory capability provides it.
+  const clearinghouse = createClearinghouseService({
+    db: rt.db,
+    clock: rt.clock,
+    jobs: rt.jobs,
+    envelopes: rt.envelopes,
+    notifications,
+    translog,
+    accounts,
+    // Late-bound: the advisories service is built next, from this one.
+    disclosure: {
+      embargoChanged: (tx, caseId, endsAt) => advisories.embargoChanged(tx, caseId, endsAt),
+      publishConsentChanged: (tx, caseId) => advisories.publishConsentChanged(tx, caseId),
+    },
+  })
+  const cveBlock = rt.settings.raw.EARLYWATCH_CVE_BLOCK
+  const keyFile = rt.settings.raw.EARLYWATCH_CSAF_OPENPGP_KEY_FILE
+  const csafSigner = keyFile ? await loadSigner(readFileSync(keyFile, 'utf8')) : null
+  // The inventory matcher (onAdvisoryPublished) is wired here once it lands.
+  const advisories = createAdvisoryService({
+    db: rt.db,
+    clock: rt.clock,
+    jobs: rt.jobs,
+    translog,
+    cases: caseAdapter(clearinghouse),
+    publicUrl: rt.settings.publicUrl,
+    cveBlock: cveBlock ? parseCveBlock(cveBlock) : null,
+  })
   const evals = createEvalsService({
     db: rt.db,
     jobs: rt.jobs,
@@ -86,13 +142,26 @@ export async function createServices(rt: Runtime): Promise<Services> {
     // Created on first use, so a host without bubblewrap runs every task that needs no sandbox.
     sandboxes: async () => bwrapProvider(),
   })
-  return { accounts, evals, notifications, program, translog, witnesses }
+  return {
+    accounts,
+    advisories,
+    benchmark,
+    clearinghouse,
+    evals,
+    csafSigner,
+    notifications,
+    program,
+    translog,
+    witnesses,
+  }
 }
 
 /** Attaches every job handler; they run once `rt.jobs.startWorking()` is called. */
 export function registerJobHandlers(rt: Runtime, services: Services): void {
   registerProgramJobs(rt.jobs, services.program)
   registerTranslogJobs(rt.jobs, services.translog, services.witnesses)
+  registerAdvisoryJobs(rt.jobs, services.advisories)
+  registerClearinghouseJobs(rt.jobs, services.clearinghouse)
   registerEvalsJobs(rt.jobs, services.evals)
 }
 
@@ -110,10 +179,25 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       },
       { prefix: '/api', plugin: programRoutes({ program: services.program }) },
       { prefix: '/api', plugin: notificationsRoutes({ notifications: services.notifications }) },
+      {
+        prefix: '/api/clearinghouse',
+        plugin: clearinghouseRoutes({ clearinghouse: services.clearinghouse }),
+      },
+      { prefix: '/api', plugin: benchmarkRoutes({ benchmark: services.benchmark }) },
       { prefix: '/api', plugin: evalsRoutes({ evals: services.evals }) },
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },
+      { prefix: '/api', plugin: advisoryRoutes({ advisories: services.advisories }) },
+      // Public: the CSAF provider (/.well-known/csaf) and the osv.dev-compatible API (/v1).
+      {
+        prefix: '',
+        plugin: csafProviderRoutes({
+          advisories: services.advisories,
+          signer: services.csafSigner,
+        }),
+      },
+      { prefix: '', plugin: osvRoutes({ advisories: services.advisories }) },
       { prefix: '/api/admin', plugin: adminRoutes({ jobs: rt.jobs }) },
     ],
     ready: async () => {

@@ -99,3 +99,15 @@ test('EARLYWATCH_WITNESSES: a JSON array of witnesses with cosignature keys; any
     /twice/,
   )
 })
+
+test('keys being rotated out: each must be 32 bytes, and the summary masks them', () => {
+  const old = Buffer.alloc(32, 9).toString('base64')
+  const s = loadSettings({ EARLYWATCH_PREVIOUS_MASTER_KEYS: ` ${old} ,${key}` })
+  assert.deepEqual(s.previousMasterKeys, [Buffer.alloc(32, 9), Buffer.alloc(32, 7)])
+  assert.equal(settingsSummary(s).EARLYWATCH_PREVIOUS_MASTER_KEYS, '********')
+  assert.deepEqual(loadSettings({}).previousMasterKeys, [])
+  assert.throws(
+    () => loadSettings({ EARLYWATCH_PREVIOUS_MASTER_KEYS: `${old},c2hvcnQ=` }),
+    /EARLYWATCH_PREVIOUS_MASTER_KEYS/,
+  )
+})

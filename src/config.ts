@@ -74,6 +74,23 @@ export const ZSettings = z
       .string()
       .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
       .optional(),
+    /**
+     * Key-encryption keys being rotated out, comma-separated base64: they still unwrap what they
+     * wrapped until `earlywatch keys rewrap` has moved everything to EARLYWATCH_MASTER_KEY.
+     */
+    EARLYWATCH_PREVIOUS_MASTER_KEYS: z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (keys) => keys.every((k) => Buffer.from(k, 'base64').length === 32),
+        'each key must be 32 bytes, base64-encoded, separated by commas',
+      )
+      .optional(),
     /** The transparency log's name in checkpoints; fixed once the log exists. Defaults to <public host>/log. */
     EARLYWATCH_LOG_ORIGIN: z
       .string()
@@ -109,6 +126,16 @@ export const ZSettings = z
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     /** Witnesses asked to cosign each new checkpoint (C2SP tlog-witness). */
     EARLYWATCH_WITNESSES: witnesses.optional(),
+    /** The CVE ids the clearinghouse may assign, as the CNA that holds this block. */
+    EARLYWATCH_CVE_BLOCK: z
+      .string()
+      .regex(
+        /^CVE-(\d{4})-\d{4,}\.\.CVE-\1-\d{4,}$/,
+        'must be a range of one year such as CVE-2026-50000..CVE-2026-50999',
+      )
+      .optional(),
+    /** An armored OpenPGP private key (unprotected) that signs the published CSAF documents. */
+    EARLYWATCH_CSAF_OPENPGP_KEY_FILE: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -131,7 +158,11 @@ export const ZSettings = z
     }
   })
 
-const SECRET_KEYS = ['EARLYWATCH_MASTER_KEY', 'OIDC_CLIENT_SECRET'] as const
+const SECRET_KEYS = [
+  'EARLYWATCH_MASTER_KEY',
+  'EARLYWATCH_PREVIOUS_MASTER_KEYS',
+  'OIDC_CLIENT_SECRET',
+] as const
 const URL_KEYS = ['DATABASE_URL', 'REDIS_URL'] as const
 
 export interface Settings {
@@ -145,6 +176,7 @@ export interface Settings {
   readonly publicUrl: string
   readonly secureCookies: boolean
   readonly masterKey: Buffer | undefined
+  readonly previousMasterKeys: readonly Buffer[]
   readonly demo: boolean
   /** Explicit transparency-log origin, when set. */
   readonly logOrigin: string | undefined
@@ -229,6 +261,9 @@ export function loadSettings(
     publicUrl,
     secureCookies: publicUrl.startsWith('https://'),
     masterKey: s.EARLYWATCH_MASTER_KEY ? Buffer.from(s.EARLYWATCH_MASTER_KEY, 'base64') : undefined,
+    previousMasterKeys: (s.EARLYWATCH_PREVIOUS_MASTER_KEYS ?? []).map((k) =>
+      Buffer.from(k, 'base64'),
+    ),
     demo: s.EARLYWATCH_DEMO ?? embedded,
     logOrigin: s.EARLYWATCH_LOG_ORIGIN,
     trustProxy: s.EARLYWATCH_TRUST_PROXY,

@@ -2,6 +2,8 @@
 import { Command, CommanderError, Option } from 'commander'
 import { registerAccountsCommands } from './accounts/cli.ts'
 import { createHttpApp, createServices, registerJobHandlers, type Services } from './app.ts'
+import { registerBenchmarkCommands } from './benchmark/cli.ts'
+import { registerAdvisoryCommands } from './clearinghouse/advisories/cli.ts'
 import type { CliContext } from './cli-context.ts'
 import { loadSettings, type Settings, settingsSummary } from './config.ts'
 import { seedDemo } from './demo/seed.ts'
@@ -73,6 +75,11 @@ program
     const app = await createHttpApp(rt, services)
     installShutdown(rt, async () => app.close(), settings)
     await app.listen({ port: settings.port, host: settings.host })
+    // Proofs read fewer nodes once the upper tree is in memory; serving does not wait for it.
+    services.translog.warmProofCache().then(
+      (warmed) => log.info(warmed, 'transparency-log proof cache warmed'),
+      (err) => log.warn({ err }, 'transparency-log proof cache warm-up stopped'),
+    )
     const local = ['0.0.0.0', '127.0.0.1', '::', '::1'].includes(settings.host)
     process.stdout.write(
       `\nearlywatch is running at http://${local ? 'localhost' : settings.host}:${settings.port}\n`,
@@ -188,6 +195,8 @@ jobs
 registerAccountsCommands(program, ctx)
 registerProgramCommands(program, ctx)
 registerTranslogCommands(program, ctx)
+registerBenchmarkCommands(program, ctx)
+registerAdvisoryCommands(program, ctx)
 registerEvalCommands(program, ctx)
 
 function installShutdown(rt: Runtime, closeHttp: () => Promise<void>, settings: Settings) {

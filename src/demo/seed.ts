@@ -7,6 +7,9 @@
 
 import type { OrgKind, Principal, Role } from '../accounts/model.ts'
 import { createServices, type Services } from '../app.ts'
+import { seedBenchmarkDemo } from '../benchmark/demo.ts'
+import { seedAdvisoriesDemo } from '../clearinghouse/advisories/demo.ts'
+import { seedClearinghouseDemo } from '../clearinghouse/demo.ts'
 import { seedEvalsDemo } from '../evals/demo.ts'
 import { bwrapProvider } from '../evals/sandbox/bwrap.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
@@ -240,6 +243,34 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     })
     submissions++
   }
+  await seedBenchmarkDemo(rt, services.translog, principals)
+  // The clearinghouse: findings made with Gale-7 (the demo pre-release model), triage, a case under embargo.
+  const gale = await services.program.list(officer, {
+    q: 'Gale-7',
+    sort: 'createdAt',
+    order: 'desc',
+    limit: 1,
+    offset: 0,
+  })
+  await seedClearinghouseDemo(
+    async (ago) =>
+      (await createServices({ ...rt, clock: { now: () => new Date(now - days(ago)) } }))
+        .clearinghouse,
+    {
+      analyst: principals.get('program:analyst')!,
+      partner: principals.get('lakeside-hospital:partner_member')!,
+      vendor: principals.get('harbor-banking:vendor_member')!,
+      operator: principals.get('prairie-water:operator_member')!,
+    },
+    { submissionId: gale.items[0]?.id ?? null, now: rt.clock },
+  )
+  const analyst = principals.get('program:analyst')!
+  await seedAdvisoriesDemo(
+    async (ago) =>
+      (await createServices({ ...rt, clock: { now: () => new Date(now - days(ago)) } })).advisories,
+    { analyst },
+    { caseIds: (await services.clearinghouse.listCases(analyst)).map((c) => c.id) },
+  )
   await seedEvalsDemo(services.evals, { sandboxes: async () => bwrapProvider() })
   return { organisations, people, submissions }
 }

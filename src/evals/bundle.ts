@@ -13,6 +13,7 @@ import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { code } from './code-scorer.ts'
 import { DATASET_FORMATS, DatasetError, loadDataset } from './dataset.ts'
 import { REDUCERS, type Sample, type Scorer, type Solver, type Task } from './model.ts'
 import { choice, flag, includes, match, modelGraded, pattern } from './scorers.ts'
@@ -88,6 +89,15 @@ const ZScorer = z.union([
   z.strictObject({ flag: z.strictObject({ pattern: z.string().optional() }) }),
   z.strictObject({
     model_graded: z.strictObject({ rubric: z.string().min(1), template: z.string().optional() }),
+  }),
+  z.strictObject({
+    code: z.strictObject({
+      mode: z.enum(['file', 'patch']).optional(),
+      path: z.string().min(1).optional(),
+      command: z.array(z.string()).min(1).optional(),
+      timeout_ms: z.number().int().positive().optional(),
+      partial_credit: z.boolean().optional(),
+    }),
   }),
 ])
 
@@ -179,6 +189,16 @@ function scorerOf(s: z.infer<typeof ZScorer>): Scorer {
     )
   if ('pattern' in s) return pattern(s.pattern)
   if ('flag' in s) return flag(s.flag.pattern ? { pattern: s.flag.pattern } : {})
+  if ('code' in s) {
+    const c = s.code
+    return code({
+      ...(c.mode ? { mode: c.mode } : {}),
+      ...(c.path ? { path: c.path } : {}),
+      ...(c.command ? { command: c.command } : {}),
+      ...(c.timeout_ms ? { timeoutMs: c.timeout_ms } : {}),
+      ...(c.partial_credit !== undefined ? { partialCredit: c.partial_credit } : {}),
+    })
+  }
   return modelGraded(s.model_graded)
 }
 

@@ -50,6 +50,11 @@ export const ErrorCodes = {
     title: 'This feature is not configured on this server',
   },
   EW_INTERNAL: { code: 'EW_INTERNAL', status: 500, title: 'Internal error' },
+  EW_INTEGRITY: {
+    code: 'EW_INTEGRITY',
+    status: 500,
+    title: 'Stored data failed its integrity check',
+  },
   EW_UNAVAILABLE: { code: 'EW_UNAVAILABLE', status: 503, title: 'The service is not ready' },
 } as const satisfies Record<string, { code: string; status: number; title: string }>
 

@@ -6,7 +6,7 @@ import path from 'node:path'
 import type { PGliteLike } from 'pg-boss'
 import type { Settings } from '../config.ts'
 import { type Clock, systemClock } from './clock.ts'
-import { type Envelopes, envelopes, localKeyProvider } from './crypto/envelope.ts'
+import { type Envelopes, envelopes, localKeyring } from './crypto/envelope.ts'
 import type { Db } from './db/db.ts'
 import { type MigrateResult, migrate } from './db/migrate.ts'
 import { openPool } from './db/pg.ts'
@@ -112,7 +112,7 @@ export async function openRuntime(
       log,
       db,
       jobs,
-      envelopes: envelopes(localKeyProvider(key)),
+      envelopes: envelopes(localKeyring(key, settings.previousMasterKeys)),
       clock: opts.clock ?? systemClock,
       migration,
       async close() {

@@ -2,8 +2,8 @@
 import { type Command, Option } from 'commander'
 import type { Principal, Role } from '../accounts/model.ts'
 import type { AccountsService } from '../accounts/service.ts'
-import type { CliContext } from '../cli-context.ts'
-import { CliError, EXIT, table } from '../platform/cli.ts'
+import { actAs, type CliContext, orgBySlug } from '../cli-context.ts'
+import { CliError, table } from '../platform/cli.ts'
 import { isAppError } from '../platform/errors.ts'
 import {
   DEFAULT_OFFERED_DAYS,
@@ -345,46 +345,6 @@ function wholeNumber(flag: string, value: string, min: number, max: number): num
     throw new CliError(`${flag} must be a whole number from ${min} to ${max}; got "${value}"`)
   }
   return n
-}
-
-async function orgBySlug(a: AccountsService, slug: string) {
-  const org = await a.findOrgBySlug(slug)
-  if (!org)
-    throw new CliError(
-      `no organisation with slug "${slug}"; see \`earlywatch orgs list\``,
-      EXIT.NOT_FOUND,
-    )
-  return org
-}
-
-/**
- * The principal for `email` acting in `orgSlug`, or, without a slug, in the one organisation
- * where they hold `role`. Several such organisations is ambiguous, and the error says so.
- */
-async function actAs(
-  a: AccountsService,
-  email: string,
-  orgSlug: string | undefined,
-  role: Role,
-): Promise<Principal> {
-  const person = await a.findPersonByEmail(email)
-  if (!person)
-    throw new CliError(
-      `no person with email ${email}; see \`earlywatch users list\``,
-      EXIT.NOT_FOUND,
-    )
-  if (orgSlug) return a.principalFor(person.id, (await orgBySlug(a, orgSlug)).id)
-  const orgs = (await a.orgsOf(person.id)).filter((o) => o.roles.includes(role))
-  if (orgs.length === 1) return a.principalFor(person.id, orgs[0]!.id)
-  if (orgs.length === 0) {
-    throw new CliError(
-      `${email} holds the ${role} role in no organisation; grant it with \`earlywatch users grant\``,
-      EXIT.FORBIDDEN,
-    )
-  }
-  throw new CliError(
-    `${email} is a ${role} in ${orgs.map((o) => o.slug).join(', ')}; say which with --org`,
-  )
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : '')

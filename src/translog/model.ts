@@ -19,6 +19,7 @@ export const ENTRY_TYPES = [
   'grant.issued',
   'grant.revoked',
   'report.received',
+  'report.triaged',
   'case.opened',
   'embargo.set',
   'embargo.changed',

@@ -233,6 +233,34 @@ test('inclusion and consistency proofs verify for every index and size', async (
   assert.equal(byHash.size, n)
 })
 
+test('the warmed proof cache holds levels 4 and up, and proofs from it verify', async (t) => {
+  const { rt, translog } = await setup(t)
+  const n = 70
+  await rt.db.transaction((tx) =>
+    translog.appendMany(
+      tx,
+      Array.from({ length: n }, (_, k) => entry(k)),
+    ),
+  )
+  // 70 leaves: four complete 16-leaf subtrees (level 4), two of 32, one of 64.
+  const warmed = await translog.warmProofCache()
+  assert.equal(warmed.nodes, 4 + 2 + 1)
+  assert.ok(warmed.bytes > 0)
+  const leaves = await leafHashes(rt.db)
+  for (const size of [17, 33, 64, 65, 70]) {
+    const root = rootOf(leaves.slice(0, size))
+    for (const index of [0, 15, 16, size - 1]) {
+      const p = await translog.inclusionProof({ index, size })
+      assert.equal(p.root, root.toString('hex'))
+      verifyInclusion(leaves[index]!, index, size, hexes(p.proof), root)
+    }
+    for (const from of [1, 16, 31, size].filter((f) => f <= size)) {
+      const c = await translog.consistencyProof(from, size)
+      verifyConsistency(from, size, hexes(c.proof), rootOf(leaves.slice(0, from)), root)
+    }
+  }
+})
+
 test('proofs beyond the tree, or of entries not yet signed, are refused with a clear 4xx', async (t) => {
   const { rt, translog } = await setup(t)
   await translog.init()

@@ -33,6 +33,7 @@ import {
   sealEntry,
   subjectIds,
 } from './model.ts'
+import { NodeCache } from './node-cache.ts'
 import { generateSignerKey, parseSignerKey, type SignerKey, signNote } from './note.ts'
 import * as store from './store.ts'
 import { TILE_HEIGHT, TILE_WIDTH } from './tiles.ts'
@@ -148,6 +149,12 @@ export interface TranslogService {
    * grew since the last one (the first start, or entries whose checkpoint job was lost).
    */
   init(): Promise<void>
+  /**
+   * Reads every stored node the proof cache holds (tree levels 4 and up), so proofs read only
+   * their lowest nodes from the start rather than as the cache fills. `serve` runs it in the
+   * background at start-up; nothing depends on it finishing.
+   */
+  warmProofCache(): Promise<{ nodes: number; bytes: number }>
   /** The checkpoint job's work: signs a checkpoint if the tree grew since the last one. */
   checkpoint(): Promise<{ signed: boolean; checkpoint: Checkpoint | null }>
   size(): Promise<number>
@@ -190,31 +197,31 @@ function nodeReader(q: Queryable): NodeReader {
  * proves that every size asked about is within the tree, without reading the tree's size.
  */
 /**
- * Upper nodes (tree level 8 and above: one per 256 leaves or fewer) are kept in memory once
- * read. A stored node never changes — it exists only once its subtree is complete — so the
- * cache is correct in every process, and a proof then reads only its dozen lower nodes.
- * Bounded, so a huge log cannot grow it without limit; past the bound it simply stops adding.
+ * Tree levels 4 and up live in memory once read (see node-cache.ts): about 4 bytes per entry,
+ * so a million-entry log costs 4 MB and a proof then reads only its five lowest nodes. Bounded,
+ * so a huge log stops adding past the bound rather than growing without limit.
  */
-const CACHED_LEVEL = 8
-const CACHE_LIMIT = 200_000
+const CACHED_LEVEL = 4
+const CACHE_MAX_BYTES = 256 * 1024 * 1024
 
 async function preloaded(
   q: Queryable,
   ids: readonly NodeId[],
-  cache?: Map<string, Buffer>,
+  cache?: NodeCache,
 ): Promise<NodeReader | null> {
   const found = new Map<string, Buffer>()
   const missing: NodeId[] = []
   for (const id of ids) {
-    const key = store.nodeKey(id.level, id.index)
-    const hit = cache?.get(key)
-    if (hit) found.set(key, hit)
+    const hit = cache?.get(id.level, id.index)
+    if (hit) found.set(store.nodeKey(id.level, id.index), hit)
     else missing.push(id)
   }
   for (const [key, hash] of await store.nodes(q, missing)) {
     found.set(key, hash)
-    if (cache && cache.size < CACHE_LIMIT && Number(key.split('/')[0]) >= CACHED_LEVEL)
-      cache.set(key, hash)
+    if (cache) {
+      const [level, index] = key.split('/').map(Number) as [number, number]
+      cache.set(level, index, hash)
+    }
   }
   if (ids.some((id) => !found.has(store.nodeKey(id.level, id.index)))) return null
   return { get: async (wanted) => pick(found, wanted) }
@@ -250,7 +257,7 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
   const staleMs = Math.max(10 * intervalMs, 60_000)
   const salt = deps.salt ?? (() => randomBytes(SALT_BYTES))
   let signer: SignerKey | undefined
-  const upperNodes = new Map<string, Buffer>()
+  const upperNodes = new NodeCache({ lowestLevel: CACHED_LEVEL, maxBytes: CACHE_MAX_BYTES })
   let reportCache: { checkpointId: number; report: Report } | undefined
   /** Day-level counts of the first `size` entries, kept so each entry is counted once. */
   let counted: { size: number; days: Map<string, store.ReportCountRow> } = {
@@ -451,6 +458,19 @@ export function createTranslogService(deps: TranslogDeps): TranslogService {
 
     async init() {
       await checkpoint()
+    },
+
+    async warmProofCache() {
+      let nodes = 0
+      let after = { level: CACHED_LEVEL, index: -1 }
+      for (;;) {
+        const page = await store.nodesAfter(db, CACHED_LEVEL, after, 50_000)
+        for (const n of page) upperNodes.set(n.level, n.index, n.hash)
+        nodes += page.length
+        const last = page.at(-1)
+        if (!last) return { nodes, bytes: upperNodes.bytes }
+        after = { level: last.level, index: last.index }
+      }
     },
 
     checkpoint,

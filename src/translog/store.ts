@@ -120,6 +120,22 @@ export async function nodes(q: Queryable, ids: readonly NodeId[]): Promise<Map<s
 
 export const nodeKey = (level: number, index: number) => `${level}/${index}`
 
+/** Up to `limit` stored nodes of levels `fromLevel` and up, in (level, idx) order after `after`. */
+export async function nodesAfter(
+  q: Queryable,
+  fromLevel: number,
+  after: { level: number; index: number },
+  limit: number,
+): Promise<Array<{ level: number; index: number; hash: Buffer }>> {
+  const r = await q.query<{ level: number; idx: number; hash: Uint8Array }>(
+    `SELECT level, idx, hash FROM translog_node
+      WHERE level >= $1 AND (level, idx) > ($2, $3)
+      ORDER BY level, idx LIMIT $4`,
+    [fromLevel, after.level, after.index, limit],
+  )
+  return r.rows.map((x) => ({ level: x.level, index: x.idx, hash: buf(x.hash) }))
+}
+
 /** `count` consecutive nodes of one level from `from`: a hash tile's contents. */
 export async function nodeRange(
   q: Queryable,

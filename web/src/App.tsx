@@ -7,6 +7,9 @@ import { SignInPage } from './accounts/SignInPage.tsx'
 import { hasRole, type Session, useSession } from './accounts/session.ts'
 import { TokensPage } from './accounts/TokensPage.tsx'
 import { AdminPage } from './admin/AdminPage.tsx'
+import { PoliciesPage } from './benchmark/PoliciesPage.tsx'
+import { VaultPage } from './benchmark/VaultPage.tsx'
+import { clearinghousePage } from './clearinghouse/routes.tsx'
 import { RunPage } from './evals/RunPage.tsx'
 import { RunsPage } from './evals/RunsPage.tsx'
 import { TranscriptPage } from './evals/TranscriptPage.tsx'
@@ -77,12 +80,22 @@ function SignedInRoutes({ session }: { session: Session }) {
 
   if (pathname === '/' || pathname === '/sign-in') return <OverviewPage session={session} />
   if (pathname === '/notifications') return <NotificationsPage />
+  const clearinghouse = clearinghousePage(pathname, session)
+  if (clearinghouse) return clearinghouse
   if (pathname === '/tokens') return <TokensPage session={session} />
   if (pathname === '/admin') {
     return hasRole(session, 'admin') ? (
       <AdminPage />
     ) : (
       <NotAllowed what="Only administrators manage organisations, people and roles." />
+    )
+  }
+  if (pathname === '/benchmark/policy') return <PoliciesPage session={session} />
+  if (pathname === '/benchmark/vault') {
+    return hasRole(session, 'admin', 'program_officer', 'benchmark_custodian', 'auditor') ? (
+      <VaultPage session={session} />
+    ) : (
+      <NotAllowed what="The controlled benchmark vault is visible to program staff only." />
     )
   }
   if (pathname === '/submissions/new') {

@@ -231,16 +231,35 @@ describe('bwrap sandbox', { skip }, () => {
     )
   })
 
+  test('nothing inside can end the sandbox, and orphaned processes are reaped', async () => {
+    await withSandbox(provider, {}, async (sb) => {
+      await sb.exec(['sh', '-c', 'kill -9 -1; pkill -9 sleep; kill -9 1'])
+      const after = await sb.exec(['echo', 'still here'])
+      assert.equal(after.stdout, 'still here\n')
+      // Twenty short-lived orphans: their parent exits at once, pid 1 adopts and reaps them.
+      await sb.exec(['sh', '-c', 'for i in $(seq 20); do (sleep 0.2 &) ; done'])
+      const ps = await sb.exec([
+        'sh',
+        '-c',
+        'for i in $(seq 50); do n=$(ps -eo stat= | grep -c "^Z"); [ "$n" = 0 ] && ! pgrep -x -f "sleep 0.2" >/dev/null && break; sleep 0.2; done; ps -eo stat=,args=',
+      ])
+      assert.doesNotMatch(ps.stdout, /^Z/m, `zombies left:\n${ps.stdout}`)
+    })
+  })
+
   describe('limits', () => {
     test('an infinite loop is killed at the wall-time limit, with its whole process group', async () => {
       await withSandbox(provider, {}, async (sb) => {
-        const r = await sb.exec(['sh', '-c', '(while :; do :; done) & while :; do :; done'], {
-          timeoutMs: 300,
-        })
+        const r = await sb.exec(
+          ['sh', '-c', ': spin; (while :; do :; done) & while :; do :; done'],
+          {
+            timeoutMs: 300,
+          },
+        )
         assert.equal(r.timedOut, true)
         assert.equal(r.exitCode, 137)
         const ps = await sb.exec(['ps', '-eo', 'args'])
-        assert.doesNotMatch(ps.stdout, /while/)
+        assert.doesNotMatch(ps.stdout, /: spin/)
       })
     })
 

@@ -29,6 +29,7 @@ import {
   mkdir,
   mkdtemp,
   readdir,
+  readFile,
   readlink,
   rm,
   stat,
@@ -78,6 +79,13 @@ const HOST_ETC = ['alternatives', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d']
 const REQUIRED_PROGRAMS = ['bwrap', 'nsenter', 'setpriv', 'prlimit'] as const
 const MIB = 1024 * 1024
 const READY = 'sandbox-ready'
+/**
+ * The sandbox's pid 1. As init of its pid namespace it gets no signal from inside that it does
+ * not handle, so an agent's `kill -9 -1` or `pkill sleep` cannot end the sandbox (bwrap's own
+ * reaper would exit as soon as its child died). Orphans are re-parented to it; the shell reaps
+ * them while it waits for each `sleep`, so zombies do not pile up against the process limit.
+ */
+const INIT = `echo ${READY}; while :; do sleep 1; done`
 /** A background process may hold a command's stdout open; after the command exits we wait this long for it to drain. */
 const DRAIN_AFTER_EXIT_MS = 200
 
@@ -279,6 +287,9 @@ export class BwrapSandbox implements Sandbox {
       killQuietly(this.#bwrap.pid)
     }
     if (this.#bwrap) await this.#bwrapExited
+    // pid 1 finishes exiting only after the kernel has killed and reaped the rest of its
+    // namespace, so once it is a zombie (or gone) nothing of the sandbox runs any more.
+    if (this.#initPid > 0) await waitUntilDead(this.#initPid)
     if (this.#root) await removeTree(this.#root)
   }
 
@@ -351,6 +362,8 @@ export class BwrapSandbox implements Sandbox {
       ...(this.#asRoot ? ['--disable-userns'] : []),
       '--die-with-parent',
       '--new-session',
+      // Our own init is pid 1 (see INIT), so nothing inside can kill it.
+      '--as-pid-1',
       '--uid',
       '0',
       '--gid',
@@ -399,7 +412,7 @@ export class BwrapSandbox implements Sandbox {
       '--',
       '/bin/sh',
       '-c',
-      `echo ${READY}; exec sleep infinity`,
+      INIT,
     )
     return args
   }
@@ -568,6 +581,15 @@ function bwrapFailed(stderr: string, code: number | null, signal: string | null)
         'kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile for bwrap.'
       : `bubblewrap could not start the sandbox: ${reason}`,
   })
+}
+
+async function waitUntilDead(pid: number, maxMs = 10_000) {
+  for (let waited = 0; waited < maxMs; waited += 10) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    if (state === '' || state === 'Z' || state === 'X') return
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
 }
 
 function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL') {

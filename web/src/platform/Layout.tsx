@@ -130,10 +130,25 @@ function SignedInHeader({ session }: { session: Session }) {
       </span>,
       pathname === '/notifications',
     ),
+    navLink('/clearinghouse', <span>Clearinghouse</span>, pathname.startsWith('/clearinghouse')),
     hasRole(session, 'admin', 'program_officer', 'benchmark_custodian')
       ? navLink('/evals', <span>Evaluations</span>, pathname.startsWith('/evals'))
       : null,
     navLink('/transparency', <span>Transparency</span>, isTransparency(pathname)),
+    hasRole(
+      session,
+      'benchmark_custodian',
+      'agency_signatory',
+      'program_officer',
+      'auditor',
+      'lab_member',
+    )
+      ? navLink(
+          '/benchmark/policy',
+          <span>Threshold policy</span>,
+          pathname.startsWith('/benchmark'),
+        )
+      : null,
     // Administrators of the organisation acted for only; the server checks the role anyway.
     hasRole(session, 'admin')
       ? navLink('/admin', <span>Administration</span>, pathname === '/admin')
