@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import { cleanEnv, runEarlywatch } from '../../test/support.ts'
 
 test('eval run prints progress and scores with 95% CIs; show, export and bad input', {
-  timeout: 240_000,
+  timeout: 600_000,
 }, async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ew-eval-cli-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
