@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -17,7 +17,7 @@ import { createModel } from '../src/evals/providers/index.ts'
 import { runTask } from '../src/evals/runner.ts'
 import { match } from '../src/evals/scorers.ts'
 import { generate } from '../src/evals/solvers.ts'
-import { summarize } from '../src/evals/summary.ts'
+import { type ScoredUnit, summarize } from '../src/evals/summary.ts'
 
 const run = promisify(execFile)
 const N = Number(process.env.BENCH_EVALS_SAMPLES ?? 5000)
@@ -67,21 +67,33 @@ try {
   })
   // Warm-up: one request, so connection set-up and module loading are not counted.
   await model.generate({ messages: [{ role: 'user', content: 'Repeat the number 1.' }] })
+  // Results are summarised as they arrive, as a worker stores them, rather than all kept.
+  const units: ScoredUnit[] = []
+  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
-  const results = await runTask({ task, samples, model, maxSamples: CONNECTIONS })
+  await runTask({
+    task,
+    samples,
+    model,
+    maxSamples: CONNECTIONS,
+    collect: false,
+    onResult: (r) => {
+      units.push({
+        sampleId: r.sampleId,
+        epoch: r.epoch,
+        scores: { match: r.scores.match?.value ?? 0 },
+        error: Boolean(r.error),
+      })
+    },
+  })
   const wall = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  const cpuS = (cpu.user + cpu.system) / 1e6
   const rss = process.resourceUsage().maxRSS / 1024
-  const summary = summarize(
-    results.map((r) => ({
-      sampleId: r.sampleId,
-      epoch: r.epoch,
-      scores: { match: r.scores.match?.value ?? 0 },
-      error: Boolean(r.error),
-    })),
-  )
-  const errors = results.filter((r) => r.error).length
+  const summary = summarize(units)
+  const errors = units.filter((u) => u.error).length
   process.stdout.write(
-    `earlywatch: ${N} samples at ${CONNECTIONS} connections in ${wall.toFixed(2)} s (ideal ${ideal.toFixed(2)} s, ratio ${(wall / ideal).toFixed(3)}), peak RSS ${rss.toFixed(0)} MB, accuracy ${summary.scorers[0]!.overall.mean.toFixed(3)}, ${errors} errors\n`,
+    `earlywatch: ${N} samples at ${CONNECTIONS} connections in ${wall.toFixed(2)} s (ideal ${ideal.toFixed(2)} s, ratio ${(wall / ideal).toFixed(3)}), peak RSS ${rss.toFixed(0)} MB, ${cpuS.toFixed(1)} s CPU (${((cpuS / N) * 1e6).toFixed(0)} µs per sample; load average ${loadavg()[0]!.toFixed(1)}), accuracy ${summary.scorers[0]!.overall.mean.toFixed(3)}, ${errors} errors\n`,
   )
 
   // 2. promptfoo on the same samples and server.
@@ -167,6 +179,7 @@ try {
     ideal_s: ideal,
     ratio_to_ideal: Number((wall / ideal).toFixed(3)),
     rss_mb: Math.round(rss),
+    cpu_s: Number(cpuS.toFixed(2)),
     promptfoo_wall_s: pfWall === null ? null : Number(pfWall.toFixed(2)),
     ...(pfRss ? { promptfoo_rss_mb: Math.round(pfRss) } : {}),
     speedup_vs_promptfoo: pfWall === null ? null : Number((pfWall / wall).toFixed(1)),

@@ -358,6 +358,8 @@ export interface RunTaskOptions extends Omit<SampleRunDeps, 'sandboxes'> {
   onResult?: (r: SampleResult) => Promise<void> | void
   /** Checked before each unit starts: false stops starting new ones (a stopped or failed run). */
   keepGoing?: () => boolean
+  /** false: results go only to `onResult` and are not kept (large runs stay small in memory). */
+  collect?: boolean
 }
 
 export const unitKey = (sampleId: string, epoch: number) => `${sampleId}:${epoch}`
@@ -382,7 +384,7 @@ export async function runTask(opts: RunTaskOptions): Promise<SampleResult[]> {
           ...opts,
           ...(sandboxes ? { sandboxes } : {}),
         })
-        results.push(r)
+        if (opts.collect !== false) results.push(r)
         await opts.onResult?.(r)
       }),
     ),

@@ -362,14 +362,17 @@ export function createEvalsService(deps: EvalsServiceDeps) {
         now: () => deps.clock.now().getTime(),
         budget,
         keepGoing: () => status === 'running',
+        collect: false,
         onResult: async (r) => {
           const ref = { runId: run.id, sampleId: r.sampleId, epoch: r.epoch }
           const t = await encodeTranscript(r, ref, deps.transcripts)
-          await evalStore.insertSample(db, run.id, {
-            ...toRow(r, run),
-            transcript: t.bytes,
-            transcriptScheme: t.scheme,
-          })
+          await db.transaction((tx) =>
+            evalStore.insertSample(tx, run.id, {
+              ...toRow(r, run),
+              transcript: t.bytes,
+              transcriptScheme: t.scheme,
+            }),
+          )
           ran++
           const p = await settle(run)
           used = { tokens: p.inputTokens + p.outputTokens, cost: p.cost }

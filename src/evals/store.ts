@@ -228,7 +228,18 @@ export const evalStore = {
         s.worker,
       ],
     )
-    return r.rowCount === 1
+    if (r.rowCount !== 1) return false
+    // Counted only when the row is new, in the caller's transaction, so the counts stay exact.
+    await db.query(
+      `UPDATE eval_runs SET done_units = done_units + 1,
+         error_units = error_units + CASE WHEN $2::text IS NULL THEN 0 ELSE 1 END,
+         input_tokens = input_tokens + $3, output_tokens = output_tokens + $4, cost = cost + $5,
+         first_started_at = LEAST(coalesce(first_started_at, $6), $6),
+         last_completed_at = GREATEST(coalesce(last_completed_at, $7), $7)
+       WHERE id = $1`,
+      [runId, s.error, s.inputTokens, s.outputTokens, s.cost, s.startedAt, s.completedAt],
+    )
+    return true
   },
 
   async doneUnits(db: Queryable, runId: string): Promise<Set<string>> {
@@ -241,21 +252,19 @@ export const evalStore = {
 
   async progress(db: Queryable, runId: string): Promise<Progress> {
     const { rows } = await db.query<Record<string, unknown>>(
-      `SELECT count(*) AS done, count(*) FILTER (WHERE error IS NOT NULL) AS errors,
-         coalesce(sum(input_tokens), 0) AS input_tokens, coalesce(sum(output_tokens), 0) AS output_tokens,
-         coalesce(sum(cost), 0) AS cost, min(started_at) AS first_at, max(completed_at) AS last_at
-       FROM eval_samples WHERE run_id = $1`,
+      `SELECT done_units, error_units, input_tokens, output_tokens, cost, first_started_at, last_completed_at
+       FROM eval_runs WHERE id = $1`,
       [runId],
     )
-    const r = rows[0]!
+    const r = rows[0]
     return {
-      done: Number(r.done),
-      errors: Number(r.errors),
-      inputTokens: Number(r.input_tokens),
-      outputTokens: Number(r.output_tokens),
-      cost: Number(r.cost),
-      firstAt: (r.first_at as Date | null) ?? null,
-      lastAt: (r.last_at as Date | null) ?? null,
+      done: Number(r?.done_units ?? 0),
+      errors: Number(r?.error_units ?? 0),
+      inputTokens: Number(r?.input_tokens ?? 0),
+      outputTokens: Number(r?.output_tokens ?? 0),
+      cost: Number(r?.cost ?? 0),
+      firstAt: (r?.first_started_at as Date | null) ?? null,
+      lastAt: (r?.last_completed_at as Date | null) ?? null,
     }
   },
 
@@ -270,7 +279,7 @@ export const evalStore = {
     const r = await db.query(
       `UPDATE eval_runs SET status = $2, status_reason = $3, finished_at = now()
        WHERE id = $1 AND status = 'running'
-         ${onlyIfComplete ? 'AND (SELECT count(*) FROM eval_samples WHERE run_id = $1) >= total_units' : ''}`,
+         ${onlyIfComplete ? 'AND done_units >= total_units' : ''}`,
       [runId, status, reason],
     )
     return r.rowCount === 1

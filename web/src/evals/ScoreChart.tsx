@@ -45,7 +45,7 @@ export function ScoreChart({ rows, title }: { rows: ChartRow[]; title: string })
             domain={[0, 1]}
             tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
           />
-          <YAxis type="category" dataKey="label" width={140} />
+          <YAxis type="category" dataKey="label" width={180} />
           <Tooltip
             formatter={(_v, _n, item) => {
               const p = item.payload as (typeof data)[number]
@@ -55,7 +55,7 @@ export function ScoreChart({ rows, title }: { rows: ChartRow[]; title: string })
               ]
             }}
           />
-          <Bar dataKey="mean" fill="#005ea2" isAnimationActive={false}>
+          <Bar dataKey="mean" fill="#005ea2" maxBarSize={36} isAnimationActive={false}>
             <ErrorBar dataKey="err" width={6} strokeWidth={2} stroke="#1b1b1b" direction="x" />
           </Bar>
         </BarChart>
