@@ -17,6 +17,9 @@ import { type CsafSigner, loadSigner } from './clearinghouse/advisories/signing.
 import { CLEARINGHOUSE_JOBS, registerClearinghouseJobs } from './clearinghouse/jobs.ts'
 import { clearinghouseRoutes } from './clearinghouse/routes.ts'
 import { type ClearinghouseService, createClearinghouseService } from './clearinghouse/service.ts'
+import { gatewayRoutes, gatewayUsageRoutes } from './gateway/routes.ts'
+import type { GatewayService } from './gateway/service.ts'
+import { createGatewayWiring, signalGrantChanges } from './gateway/wiring.ts'
 import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
 import { partnersRoutes } from './partners/routes.ts'
@@ -44,6 +47,7 @@ export interface Services {
   benchmark: BenchmarkService
   csafSigner: CsafSigner | null
   clearinghouse: ClearinghouseService
+  gateway: GatewayService
   notifications: NotificationsService
   partners: PartnersService
   program: ProgramService
@@ -90,15 +94,22 @@ export async function createServices(rt: Runtime): Promise<Services> {
     notifications,
     translog,
   })
-  const partners = createPartnersService({
-    db: rt.db,
-    clock: rt.clock,
-    envelopes: rt.envelopes,
-    notifications,
-    translog,
-    program,
-    accounts,
-  })
+  // The gateway reads grants from the partners service; the partners service tells the
+  // gateway when a grant changes, so the change applies on the next request.
+  let gateway: GatewayService | undefined
+  const partners = signalGrantChanges(
+    createPartnersService({
+      db: rt.db,
+      clock: rt.clock,
+      envelopes: rt.envelopes,
+      notifications,
+      translog,
+      program,
+      accounts,
+    }),
+    (grantId) => gateway?.grantChanged(grantId),
+  )
+  gateway = createGatewayWiring(rt, { program, partners })
   const benchmark = createBenchmarkService({
     db: rt.db,
     clock: rt.clock,
@@ -139,6 +150,7 @@ export async function createServices(rt: Runtime): Promise<Services> {
     benchmark,
     clearinghouse,
     csafSigner,
+    gateway,
     notifications,
     partners,
     program,
@@ -189,6 +201,14 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       },
       { prefix: '', plugin: osvRoutes({ advisories: services.advisories }) },
       { prefix: '/api/admin', plugin: adminRoutes({ jobs: rt.jobs }) },
+      {
+        prefix: '/gateway',
+        plugin: gatewayRoutes({
+          gateway: services.gateway,
+          bodyLimit: rt.settings.gatewayBodyLimit,
+        }),
+      },
+      { prefix: '/api', plugin: gatewayUsageRoutes({ gateway: services.gateway }) },
     ],
     ready: async () => {
       if (closing) throw new Error('shutting down')
@@ -198,5 +218,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
   app.addHook('preClose', async () => {
     closing = true
   })
+  // Open streams end and the request log is written before the database closes.
+  app.addHook('onClose', async () => services.gateway.close())
   return app
 }

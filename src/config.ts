@@ -124,6 +124,20 @@ export const ZSettings = z
     OIDC_CLIENT_ID: z.string().min(1).optional(),
     OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    /** Model gateway: longest wait for the lab endpoint's headers, and between chunks of its answer. */
+    EARLYWATCH_GATEWAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
+    /**
+     * Model gateway: how old a cached grant status may be when a request uses it, ms; 0 re-reads
+     * it on every request. Changes signalled by the partners service apply on the next request.
+     */
+    EARLYWATCH_GATEWAY_GRANT_CHECK_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+    /** Model gateway: largest request body a partner may send, bytes. */
+    EARLYWATCH_GATEWAY_BODY_LIMIT: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(100 * 1024 * 1024)
+      .default(8 * 1024 * 1024),
     /** Witnesses asked to cosign each new checkpoint (C2SP tlog-witness). */
     EARLYWATCH_WITNESSES: witnesses.optional(),
     /** The CVE ids the clearinghouse may assign, as the CNA that holds this block. */
@@ -189,6 +203,9 @@ export interface Settings {
   readonly logLevel: z.infer<typeof ZSettings>['LOG_LEVEL']
   readonly oidc: { issuer: string; clientId: string; clientSecret: string } | undefined
   readonly redisUrl: string | undefined
+  readonly gatewayTimeoutMs: number
+  readonly gatewayBodyLimit: number
+  readonly gatewayGrantCheckMs: number
   /** Witnesses to cosign checkpoints: submission prefix (ending in `/`) and cosignature verifier key. */
   readonly witnesses: readonly { readonly url: string; readonly key: string }[]
   /** The raw validated values, for the start-up summary. */
@@ -278,6 +295,9 @@ export function loadSettings(
         ? { issuer: s.OIDC_ISSUER, clientId: s.OIDC_CLIENT_ID, clientSecret: s.OIDC_CLIENT_SECRET }
         : undefined,
     redisUrl: s.REDIS_URL,
+    gatewayTimeoutMs: s.EARLYWATCH_GATEWAY_TIMEOUT_MS,
+    gatewayBodyLimit: s.EARLYWATCH_GATEWAY_BODY_LIMIT,
+    gatewayGrantCheckMs: s.EARLYWATCH_GATEWAY_GRANT_CHECK_MS,
     witnesses: Object.freeze(
       (s.EARLYWATCH_WITNESSES ?? []).map((w) =>
         Object.freeze({ url: w.url.endsWith('/') ? w.url : `${w.url}/`, key: w.key.trim() }),

@@ -19,8 +19,10 @@ import { AppError, ErrorCodes } from '../errors.ts'
  * - `public`: anyone, signed in or not.
  * - `signed-in`: any person with a valid session or token, whatever their roles.
  * - `{ roles }`: a person holding at least one of these roles in the organisation they act for.
+ * - `own-key`: the route authenticates the caller itself with a key of its own (the model
+ *   gateway's virtual keys); no session, API token or CSRF check runs, and no principal is set.
  */
-export type Access = 'public' | 'signed-in' | { roles: readonly Role[] }
+export type Access = 'public' | 'signed-in' | 'own-key' | { roles: readonly Role[] }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -68,7 +70,7 @@ export const accessPlugin = fp<{ auth: Authenticator }>(
     app.addHook('onRequest', async (req) => {
       const access = req.routeOptions.config?.access
       // Unmatched URLs (404 handler) carry no route config; they need no principal.
-      if (access === undefined) return
+      if (access === undefined || access === 'own-key') return
       const header = req.headers.authorization
       if (header !== undefined) {
         const m = /^Bearer\s+(\S+)$/i.exec(header)

@@ -159,12 +159,40 @@ export interface GrantEvent {
 }
 
 /**
- * Usage as the gateway meters it (`GET /api/grants/:id/usage`, served by the gateway). Until the
- * gateway is running there is none, which pages show as an empty state, not an error.
+ * Usage as the gateway meters it (`GET /api/grants/:id/usage`, served by the gateway's routes).
+ * Where no gateway is part of the server the route is absent, which pages show as an empty
+ * state, not an error.
  */
 export interface GrantUsage {
-  totals: { requests: number; inputTokens: number; outputTokens: number }
-  series: Array<{ start: string; requests: number; inputTokens: number; outputTokens: number }>
+  bucket: 'minute' | 'hour' | 'day'
+  totals: {
+    requests: number
+    errors: number
+    inputTokens: number
+    outputTokens: number
+    lastRequestAt: string | null
+    tokenBudget: number
+    budgetLeft: number
+  }
+  series: Array<{
+    at: string
+    requests: number
+    errors: number
+    inputTokens: number
+    outputTokens: number
+  }>
+  recent: Array<{
+    at: string
+    endpoint: string
+    model: string | null
+    streamed: boolean
+    status: number
+    errorCode: string | null
+    inputTokens: number
+    outputTokens: number
+    latencyMs: number
+    requestId: string
+  }>
 }
 
 const partnersKey = ['partners'] as const

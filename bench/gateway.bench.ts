@@ -1,0 +1,298 @@
+/**
+ * The model gateway against the practical limits, side by side in one run, on loopback:
+ * 1. the mock model endpoint directly;
+ * 2. a bare undici pass-through proxy (a few lines of Node: the limit for any Node gateway);
+ * 3. earlywatch's gateway with a real grant, key, limits, metering and request log;
+ * 4. `@portkey-ai/gateway` from the npm registry, installed for this run into a temp
+ *    directory (never a project dependency).
+ * Each server runs in its own process. Throughput: autocannon, closed loop. Latency: an open
+ * loop at a fixed 300 requests/s, per-request times from the load generator. Streaming: time
+ * to the first byte of a streamed answer, direct and through the gateway.
+ * BENCH_SECONDS sets each throughput run's length (default 10); BENCH_SKIP_PORTKEY=1 skips
+ * Portkey (no registry access).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { Pool } from 'undici'
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const CONNECTIONS = 32
+const FIXED_RATE = 300
+const LATENCY_SECONDS = Math.max(5, Math.round(SECONDS))
+const TTFB_SAMPLES = 300
+const PORTKEY_VERSION = '1.15.2'
+const SERVERS = fileURLToPath(new URL('./gateway/servers.ts', import.meta.url))
+
+const children: ChildProcess[] = []
+const cleanup: Array<() => void> = []
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
+  for (const fn of cleanup) fn()
+})
+
+function start(cmd: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
+  children.push(child)
+  let out = ''
+  return new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${args.join(' ')} did not start:\n${out}`)),
+      120_000,
+    )
+    const onData = (d: Buffer) => {
+      out += d
+      const m = ready.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m)
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', (d) => {
+      out += d
+    })
+    child.once('exit', (code) =>
+      reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`)),
+    )
+  })
+}
+
+const server = (mode: string, upstream = '') =>
+  start(process.execPath, [SERVERS, mode, upstream], /READY (\d+)(?: (\S+))?(?: (\S+))?\n/)
+
+interface Target {
+  name: string
+  url: string
+  headers: Record<string, string>
+}
+
+const body = (stream: boolean) =>
+  JSON.stringify({
+    model: 'frontier-1',
+    messages: [{ role: 'user', content: 'Summarise the advisory in one line.' }],
+    ...(stream ? { stream: true } : {}),
+  })
+
+async function throughput(target: Target): Promise<number> {
+  const result = await autocannon({
+    url: target.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: body(false),
+    connections: CONNECTIONS,
+    duration: SECONDS,
+  })
+  const bad = result.non2xx + result.errors + result.timeouts
+  if (bad > 0) throw new Error(`${target.name}: ${bad} of ${result.requests.total} requests failed`)
+  return result.requests.average
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+
+/** Open loop: one request every 1/rate s whatever the answers do, each timed from its send. */
+async function fixedRate(target: Target): Promise<{ p50: number; p99: number }> {
+  const url = new URL(target.url)
+  const pool = new Pool(url.origin, { connections: 64 })
+  const headers = { 'content-type': 'application/json', ...target.headers }
+  const payload = body(false)
+  const times: number[] = []
+  const total = FIXED_RATE * LATENCY_SECONDS
+  const interval = 1000 / FIXED_RATE
+  const t0 = performance.now()
+  const pending: Promise<void>[] = []
+  for (let i = 0; i < total; i++) {
+    const due = t0 + i * interval
+    const wait = due - performance.now()
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+    pending.push(
+      (async () => {
+        const s = performance.now()
+        const res = await pool.request({
+          path: url.pathname,
+          method: 'POST',
+          headers,
+          body: payload,
+        })
+        await res.body.arrayBuffer()
+        if (res.statusCode !== 200) throw new Error(`${target.name}: HTTP ${res.statusCode}`)
+        // The first second warms connections and caches; it is not counted.
+        if (i >= FIXED_RATE) times.push(performance.now() - s)
+      })(),
+    )
+  }
+  await Promise.all(pending)
+  await pool.close()
+  times.sort((a, b) => a - b)
+  return { p50: percentile(times, 50), p99: percentile(times, 99) }
+}
+
+/** Time to the first byte of a streamed answer, one stream at a time; the median. */
+async function ttfb(target: Target): Promise<number> {
+  const url = new URL(target.url)
+  const pool = new Pool(url.origin, { connections: 1 })
+  const headers = { 'content-type': 'application/json', ...target.headers }
+  const times: number[] = []
+  for (let i = 0; i < TTFB_SAMPLES + 50; i++) {
+    const s = performance.now()
+    const res = await pool.request({
+      path: url.pathname,
+      method: 'POST',
+      headers,
+      body: body(true),
+    })
+    let first = 0
+    for await (const _chunk of res.body) if (!first) first = performance.now() - s
+    if (res.statusCode !== 200) throw new Error(`${target.name}: HTTP ${res.statusCode}`)
+    if (i >= 50) times.push(first)
+  }
+  await pool.close()
+  times.sort((a, b) => a - b)
+  return percentile(times, 50)
+}
+
+function installPortkey(): string | null {
+  if (process.env.BENCH_SKIP_PORTKEY === '1') return null
+  const dir = mkdtempSync(path.join(tmpdir(), 'ew-bench-portkey-'))
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }))
+  process.stdout.write(`installing @portkey-ai/gateway@${PORTKEY_VERSION} into a temp directory…\n`)
+  try {
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--prefix',
+        dir,
+        '--no-audit',
+        '--no-fund',
+        `@portkey-ai/gateway@${PORTKEY_VERSION}`,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    )
+  } catch (err) {
+    process.stdout.write(
+      `Portkey could not be installed (${(err as Error).message.split('\n')[0]}); it is left out.\n`,
+    )
+    return null
+  }
+  const entry = path.join(dir, 'node_modules/@portkey-ai/gateway/build/start-server.js')
+  return existsSync(entry) ? entry : null
+}
+
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d
+
+const [, mockPort] = await server('mock')
+const mockBase = `http://127.0.0.1:${mockPort}/v1`
+const [, barePort] = await server('bare', mockBase)
+const [, gatewayPort, key, dbKind] = await server('gateway', mockBase)
+const portkeyEntry = installPortkey()
+let portkey: Target | null = null
+if (portkeyEntry) {
+  const port = 20_000 + Math.floor(Math.random() * 20_000)
+  await start(
+    process.execPath,
+    [portkeyEntry, `--port=${port}`, '--headless'],
+    /Ready for connections/,
+    {
+      ...process.env,
+      NODE_ENV: 'production',
+    },
+  )
+  portkey = {
+    name: 'portkey',
+    url: `http://127.0.0.1:${port}/v1/chat/completions`,
+    headers: {
+      authorization: 'Bearer sk-bench-lab',
+      'x-portkey-provider': 'openai',
+      'x-portkey-custom-host': mockBase,
+    },
+  }
+}
+
+const direct: Target = {
+  name: 'direct',
+  url: `${mockBase}/chat/completions`,
+  headers: { authorization: 'Bearer sk-bench-lab' },
+}
+const bare: Target = {
+  name: 'bare proxy',
+  url: `http://127.0.0.1:${barePort}/v1/chat/completions`,
+  headers: {},
+}
+const gateway: Target = {
+  name: 'gateway',
+  url: `http://127.0.0.1:${gatewayPort}/gateway/openai/v1/chat/completions`,
+  headers: { authorization: `Bearer ${key}` },
+}
+
+process.stdout.write(
+  `gateway database: ${dbKind}${dbKind === 'pglite' ? ' (embedded; set DATABASE_URL for PostgreSQL)' : ''}; ${CONNECTIONS} connections, ${SECONDS} s per throughput run\n`,
+)
+// A short warm-up of each path (JIT, connections, the grant cache), not measured.
+for (const target of [direct, bare, gateway, ...(portkey ? [portkey] : [])]) {
+  await autocannon({
+    url: target.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: body(false),
+    connections: 8,
+    duration: 2,
+  })
+}
+
+const rps: Record<string, number> = {}
+for (const target of [direct, bare, gateway, ...(portkey ? [portkey] : [])]) {
+  rps[target.name] = await throughput(target)
+  process.stdout.write(
+    `throughput  ${target.name.padEnd(11)} ${Math.round(rps[target.name]!)} requests/s\n`,
+  )
+}
+
+const lat: Record<string, { p50: number; p99: number }> = {}
+for (const target of [direct, gateway, ...(portkey ? [portkey] : [])]) {
+  lat[target.name] = await fixedRate(target)
+  process.stdout.write(
+    `latency at ${FIXED_RATE}/s  ${target.name.padEnd(8)} p50 ${lat[target.name]!.p50.toFixed(3)} ms  p99 ${lat[target.name]!.p99.toFixed(3)} ms\n`,
+  )
+}
+
+const ttfbDirect = await ttfb(direct)
+const ttfbGateway = await ttfb(gateway)
+process.stdout.write(
+  `stream TTFB  direct ${ttfbDirect.toFixed(3)} ms  gateway ${ttfbGateway.toFixed(3)} ms (medians)\n`,
+)
+
+const result = {
+  direct_rps: Math.round(rps.direct!),
+  bare_proxy_rps: Math.round(rps['bare proxy']!),
+  gateway_rps: Math.round(rps.gateway!),
+  portkey_rps: portkey ? Math.round(rps.portkey!) : null,
+  ratio_to_bare_proxy: round(rps.gateway! / rps['bare proxy']!),
+  ratio_to_portkey: portkey ? round(rps.gateway! / rps.portkey!) : null,
+  added_p50_ms: round(lat.gateway!.p50 - lat.direct!.p50, 3),
+  added_p99_ms: round(lat.gateway!.p99 - lat.direct!.p99, 3),
+  added_ttfb_ms: round(ttfbGateway - ttfbDirect, 3),
+  ...(portkey
+    ? {
+        portkey_added_p50_ms: round(lat.portkey!.p50 - lat.direct!.p50, 3),
+        portkey_added_p99_ms: round(lat.portkey!.p99 - lat.direct!.p99, 3),
+      }
+    : {}),
+  targets: {
+    ratio_to_bare_proxy: 0.7,
+    ratio_to_portkey: 3,
+    added_p50_ms: 1,
+    added_p99_ms: 5,
+    added_ttfb_ms: 2,
+  },
+}
+for (const c of children) c.kill('SIGTERM')
+await new Promise((r) => setTimeout(r, 500))
+process.stdout.write(`RESULT ${JSON.stringify(result)}\n`)
+process.exit(0)
