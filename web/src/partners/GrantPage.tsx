@@ -73,7 +73,7 @@ export function GrantsPage() {
 }
 
 function GrantRow({ grant: g }: { grant: Grant }) {
-  const usage = useGrantUsage(g.id)
+  const usage = useGrantUsage(g)
   const used = usedTokens(usage.data)
   return (
     <tr>
@@ -101,8 +101,8 @@ function GrantRow({ grant: g }: { grant: Grant }) {
 export function GrantPage({ id, session }: { id: string; session: Session }) {
   const grant = useGrant(id)
   const events = useGrantEvents(id)
-  const usage = useGrantUsage(id)
   const g = grant.data
+  const usage = useGrantUsage({ id, issuedAt: g?.issuedAt ?? '' })
   if (grant.isPending) return <p aria-live="polite">Loading grant…</p>
   if (!g) {
     return (
