@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
 import { type AccountsService, createAccountsService } from './accounts/service.ts'
+import { BENCHMARK_JOBS, registerBenchmarkJobs } from './benchmark/jobs.ts'
 import { benchmarkRoutes } from './benchmark/routes.ts'
 import { type BenchmarkService, createBenchmarkService } from './benchmark/service.ts'
 import { caseAdapter } from './clearinghouse/advisories/cases.ts'
@@ -17,6 +18,11 @@ import { type CsafSigner, loadSigner } from './clearinghouse/advisories/signing.
 import { CLEARINGHOUSE_JOBS, registerClearinghouseJobs } from './clearinghouse/jobs.ts'
 import { clearinghouseRoutes } from './clearinghouse/routes.ts'
 import { type ClearinghouseService, createClearinghouseService } from './clearinghouse/service.ts'
+import { EVALS_JOBS, registerEvalsJobs } from './evals/jobs.ts'
+import { evalsRoutes } from './evals/routes.ts'
+import { bwrapProvider } from './evals/sandbox/bwrap.ts'
+import { createEvalsService, type EvalsService } from './evals/service.ts'
+import { defaultRegistry } from './evals/tasks.ts'
 import { gatewayRoutes, gatewayUsageRoutes } from './gateway/routes.ts'
 import type { GatewayService } from './gateway/service.ts'
 import { createGatewayWiring, signalGrantChanges } from './gateway/wiring.ts'
@@ -47,6 +53,7 @@ export interface Services {
   benchmark: BenchmarkService
   csafSigner: CsafSigner | null
   clearinghouse: ClearinghouseService
+  evals: EvalsService
   gateway: GatewayService
   notifications: NotificationsService
   partners: PartnersService
@@ -65,7 +72,14 @@ export function logOrigin(publicUrl: string): string {
 }
 
 export async function createServices(rt: Runtime): Promise<Services> {
-  await rt.jobs.register(...PROGRAM_JOBS, ...TRANSLOG_JOBS, ...CLEARINGHOUSE_JOBS, ...ADVISORY_JOBS)
+  await rt.jobs.register(
+    ...PROGRAM_JOBS,
+    ...TRANSLOG_JOBS,
+    ...CLEARINGHOUSE_JOBS,
+    ...ADVISORY_JOBS,
+    ...EVALS_JOBS,
+    ...BENCHMARK_JOBS,
+  )
   const translog = createTranslogService({
     db: rt.db,
     clock: rt.clock,
@@ -110,12 +124,6 @@ export async function createServices(rt: Runtime): Promise<Services> {
     (grantId) => gateway?.grantChanged(grantId),
   )
   gateway = createGatewayWiring(rt, { program, partners })
-  const benchmark = createBenchmarkService({
-    db: rt.db,
-    clock: rt.clock,
-    envelopes: rt.envelopes,
-    translog,
-  })
   // isKnownExploited (the KEV catalog) is injected here once the inventory capability provides it.
   const clearinghouse = createClearinghouseService({
     db: rt.db,
@@ -144,11 +152,47 @@ export async function createServices(rt: Runtime): Promise<Services> {
     publicUrl: rt.settings.publicUrl,
     cveBlock: cveBlock ? parseCveBlock(cveBlock) : null,
   })
+  const registry = defaultRegistry()
+  const evals = createEvalsService({
+    db: rt.db,
+    jobs: rt.jobs,
+    envelopes: rt.envelopes,
+    clock: rt.clock,
+    registry,
+    // Created on first use, so a host without bubblewrap runs every task that needs no sandbox.
+    sandboxes: async () => bwrapProvider(),
+    // Transcripts are sealed under their own data key: controlled items appear in them.
+    transcripts: {
+      scheme: 'envelope-v1',
+      seal: async (bytes, ref) =>
+        Buffer.from(
+          JSON.stringify(await rt.envelopes.encrypt(bytes, `eval-transcript:${ref.runId}`)),
+        ),
+      open: async (bytes, ref) =>
+        rt.envelopes.decrypt(JSON.parse(bytes.toString('utf8')), `eval-transcript:${ref.runId}`),
+    },
+  })
+  const benchmark = createBenchmarkService({
+    db: rt.db,
+    clock: rt.clock,
+    envelopes: rt.envelopes,
+    translog,
+    evals,
+    program,
+    notifications,
+    accounts,
+    jobs: rt.jobs,
+    // Scripted models stand in for a lab endpoint only on demo servers (EARLYWATCH_DEMO).
+    allowScriptedModels: rt.settings.demo,
+  })
+  // Controlled tasks are built in the worker from the vault, items decrypted in memory only.
+  registry.addResolver('controlled:', (ref) => benchmark.controlledTask(ref))
   return {
     accounts,
     advisories,
     benchmark,
     clearinghouse,
+    evals,
     csafSigner,
     gateway,
     notifications,
@@ -165,6 +209,8 @@ export function registerJobHandlers(rt: Runtime, services: Services): void {
   registerTranslogJobs(rt.jobs, services.translog, services.witnesses)
   registerAdvisoryJobs(rt.jobs, services.advisories)
   registerClearinghouseJobs(rt.jobs, services.clearinghouse)
+  registerEvalsJobs(rt.jobs, services.evals)
+  registerBenchmarkJobs(rt.jobs, services.benchmark)
 }
 
 export async function createHttpApp(rt: Runtime, services: Services): Promise<FastifyInstance> {
@@ -187,6 +233,7 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
         plugin: clearinghouseRoutes({ clearinghouse: services.clearinghouse }),
       },
       { prefix: '/api', plugin: benchmarkRoutes({ benchmark: services.benchmark }) },
+      { prefix: '/api', plugin: evalsRoutes({ evals: services.evals }) },
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },

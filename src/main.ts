@@ -3,9 +3,11 @@ import { Command, CommanderError, Option } from 'commander'
 import { registerAccountsCommands } from './accounts/cli.ts'
 import { createHttpApp, createServices, registerJobHandlers, type Services } from './app.ts'
 import { registerBenchmarkCommands } from './benchmark/cli.ts'
+import { registerAdvisoryCommands } from './clearinghouse/advisories/cli.ts'
 import type { CliContext } from './cli-context.ts'
 import { loadSettings, type Settings, settingsSummary } from './config.ts'
 import { seedDemo } from './demo/seed.ts'
+import { registerEvalCommands } from './evals/cli.ts'
 import { describeError, EXIT, exitCodeFor, output, table } from './platform/cli.ts'
 import { createLogger } from './platform/log.ts'
 import { openRuntime, type Runtime } from './platform/runtime.ts'
@@ -194,6 +196,8 @@ registerAccountsCommands(program, ctx)
 registerProgramCommands(program, ctx)
 registerTranslogCommands(program, ctx)
 registerBenchmarkCommands(program, ctx)
+registerAdvisoryCommands(program, ctx)
+registerEvalCommands(program, ctx)
 
 function installShutdown(rt: Runtime, closeHttp: () => Promise<void>, settings: Settings) {
   let stopping = false

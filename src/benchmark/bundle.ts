@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
+import { ZScorer, ZSolverStep } from '../evals/bundle.ts'
 import { CATEGORIES } from './policy.ts'
 
 const ZId = z
@@ -51,9 +52,9 @@ export const ZBundleTask = z.strictObject({
   categories: z
     .partialRecord(z.enum(CATEGORIES), z.number().positive().max(100))
     .refine((c) => Object.keys(c).length > 0, 'give at least one category'),
-  /** How the evaluation engine runs it: solver chain, scorer, limits, sandbox. Not secret. */
-  solver: z.record(z.string(), z.unknown()).default({}),
-  scorer: z.union([z.string(), z.record(z.string(), z.unknown())]).default('match'),
+  /** The evaluation engine's solver chain and scorers, as in its task bundles. Not secret. */
+  solver: z.array(ZSolverStep).min(1).default(['generate']),
+  scorers: z.array(ZScorer).min(1).default(['match']),
   epochs: z.number().int().min(1).max(100).optional(),
   items: z.array(ZBundleItem).min(1).max(50_000),
 })

@@ -4,18 +4,42 @@
  * it, and the approval that completes the quorum activates it in the same transaction. Each
  * approval and the activation are appended to the transparency log with who and when.
  */
-import { createHash } from 'node:crypto'
-import type { Principal } from '../accounts/model.ts'
+import { createHash, randomBytes } from 'node:crypto'
+import type { z } from 'zod'
+import { PROGRAM_WIDE_ROLES, type Principal } from '../accounts/model.ts'
+import type { AccountsService } from '../accounts/service.ts'
+import { scorerOf, solverOf, type ZScorer, type ZSolverStep } from '../evals/bundle.ts'
+import type { Task } from '../evals/model.ts'
+import type { EvalsService } from '../evals/service.ts'
+import type { NotificationsService } from '../notifications/service.ts'
 import type { Clock } from '../platform/clock.ts'
 import type { Envelope, Envelopes } from '../platform/crypto/envelope.ts'
 import type { Db } from '../platform/db/db.ts'
-import { AppError, ErrorCodes, forbidden, notFound } from '../platform/errors.ts'
+import { AppError, ErrorCodes, forbidden, invalid, notFound } from '../platform/errors.ts'
 import { newId } from '../platform/ids.ts'
-import { canonicalBytes } from '../translog/model.ts'
+import type { Jobs } from '../platform/jobs/jobs.ts'
+import type { ProgramService } from '../program/service.ts'
+import { canonicalBytes, type Json } from '../translog/model.ts'
 import type { TranslogService } from '../translog/service.ts'
 import { checkBundle, freshSecrets, type VaultItemContent, withSecrets } from './bundle.ts'
 import {
+  categoryEstimates,
+  type ItemScore,
+  looksLikeRefusal,
+  refusalsByCategory,
+  reproducesCanary,
+} from './determination.ts'
+import { SETTLE_INTERVAL_MS, SettleRun } from './jobs.ts'
+import { renderReportPdf } from './report.ts'
+
+type SolverStep = z.infer<typeof ZSolverStep>
+type ScorerSpec = z.infer<typeof ZScorer>
+
+import {
   type Approval,
+  decide,
+  type MeasureVerdict,
+  type Outcome,
   type PolicyDocument,
   type QuorumState,
   quorum,
@@ -28,6 +52,53 @@ export interface BenchmarkDeps {
   clock: Clock
   envelopes: Envelopes
   translog: TranslogService
+  /** Determination runs need these; the vault and the policy work without them. */
+  evals?: EvalsService
+  program?: ProgramService
+  notifications?: NotificationsService
+  accounts?: Pick<AccountsService, 'principalFor'>
+  jobs?: Pick<Jobs, 'send'>
+  /** Scripted models (`mockllm/…`) instead of the lab's endpoint: demos and tests only. */
+  allowScriptedModels?: boolean
+}
+
+export interface RunPlan {
+  tasks: number
+  items: number
+  epochs: number
+  units: number
+  maxConnections: number
+  workers: number
+  /** Seconds the run is expected to take at that concurrency. */
+  estimatedSeconds: number
+  windowClosesAt: string
+  /** Set when the run would likely not finish before the review window closes. */
+  warning: string | null
+}
+
+export interface StartOptions {
+  /** `mockllm/…` (demos and tests, when allowed); otherwise the submission's own endpoint. */
+  model?: string | undefined
+  maxConnections?: number | undefined
+  workers?: number | undefined
+}
+
+/** What a lab, the program and the custodian see of a determination: aggregates only. */
+export interface DeterminationView {
+  id: string
+  runId: string
+  submissionId: string
+  policyId: string
+  policyVersion: number
+  outcome: Outcome
+  measures: MeasureVerdict[]
+  reasons: string[]
+  refusals: Record<string, number>
+  contamination: { probed: boolean; positive: boolean; detail: string }
+  run: store.DeterminationRow['runSummary']
+  resultsCommitment: string
+  logIndex: number
+  createdAt: Date
 }
 
 export interface ImportedBundle {
@@ -106,6 +177,26 @@ export interface BenchmarkService {
   ): Promise<RunItem[]>
   /** For the contamination probe (worker only). */
   canaries(bundleId: string): Promise<string[]>
+
+  /** How long a determination run would take, and whether it would end inside the window. */
+  planRun(by: Principal, submissionId: string, opts?: StartOptions): Promise<RunPlan>
+  /** The program officer starts the controlled benchmark against the submission's model. */
+  startDetermination(
+    by: Principal,
+    submissionId: string,
+    opts?: StartOptions,
+  ): Promise<store.RunRow>
+  /** Records the determination once every evaluation run of the determination run has ended. */
+  settleRun(runId: string): Promise<{ state: store.RunRow['state']; determinationId?: string }>
+  runs(by: Principal, submissionId: string): Promise<store.RunRow[]>
+  determinations(by: Principal, submissionId: string): Promise<DeterminationView[]>
+  determination(by: Principal, id: string): Promise<DeterminationView>
+  /** The report as a PDF; the lab's version has no per-task detail. */
+  reportPdf(by: Principal, id: string): Promise<Buffer>
+  /** Builds the evaluation engine's task for `controlled:<runId>:<taskId>` (in the worker). */
+  controlledTask(ref: string): Promise<Task>
+  /** True for evaluation runs of the controlled benchmark, whose transcripts are sealed. */
+  isControlledEvalRun(evalRunId: string): Promise<boolean>
 }
 
 /** Who may read policy versions: program staff, the agencies that sign them, and labs (thresholds are not secret). */
@@ -165,6 +256,103 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
         detail: `${what} does not decrypt: its ciphertext or wrapped data key was altered, or the key-encryption key ${env.kid} is not configured. Nothing of it was used.`,
         cause: err,
       })
+    }
+  }
+
+  const need = <T>(x: T | undefined, what: string): T => {
+    if (!x) throw new Error(`The benchmark service was built without the ${what}.`)
+    return x
+  }
+  const needProgram = () => need(deps.program, 'program service')
+  const noPolicy = () =>
+    new AppError(ErrorCodes.EW_CONFLICT, {
+      detail:
+        'No threshold policy version is in force: the custodian and two agencies must approve one first.',
+    })
+  /** Reads submissions on the service's own behalf (names for reports and notices). */
+  const readerPrincipal: Principal = {
+    personId: 'benchmark',
+    personName: 'controlled benchmark',
+    email: '',
+    orgId: '',
+    orgKind: 'program',
+    orgName: 'earlywatch',
+    roles: ['auditor'],
+    via: 'token',
+  }
+
+  function assertOfficer(by: Principal) {
+    if (!(by.orgKind === 'program' && by.roles.includes('program_officer')))
+      throw forbidden('Only a program officer runs the controlled benchmark.')
+  }
+
+  async function latestBundle() {
+    const [bundle] = await store.bundles(db)
+    if (!bundle)
+      throw new AppError(ErrorCodes.EW_CONFLICT, {
+        detail: 'The vault holds no benchmark bundle; the custodian imports one first.',
+      })
+    const tasks = await store.tasks(db, [bundle.id])
+    return { ...bundle, tasks }
+  }
+
+  /** Expected seconds per sample: one answer is quick; an agent works for a minute or more. */
+  function plan(
+    bundle: { tasks: store.TaskRow[] },
+    epochs: number,
+    closesAt: Date,
+    opts: StartOptions,
+  ): RunPlan {
+    const maxConnections = opts.maxConnections ?? 10
+    const workers = opts.workers ?? 1
+    let items = 0
+    let seconds = 0
+    for (const t of bundle.tasks) {
+      const active = t.items - t.retired
+      items += active
+      const agent = JSON.stringify(t.config).includes('react')
+      seconds += active * epochs * (agent ? 60 : 4)
+    }
+    const estimatedSeconds = Math.ceil(seconds / (maxConnections * workers))
+    const endsAt = clock.now().getTime() + estimatedSeconds * 1000
+    const warning =
+      endsAt > closesAt.getTime()
+        ? `At ${maxConnections} connections on ${workers} worker(s) the run needs about ${Math.ceil(estimatedSeconds / 3600)} h and would end after the review window closes (${closesAt.toISOString()}); add workers or connections, or ask the lab for more time.`
+        : null
+    return {
+      tasks: bundle.tasks.length,
+      items,
+      epochs,
+      units: items * epochs,
+      maxConnections,
+      workers,
+      estimatedSeconds,
+      windowClosesAt: closesAt.toISOString(),
+      warning,
+    }
+  }
+
+  function canSeeDetermination(by: Principal, d: store.DeterminationRow): boolean {
+    if (by.roles.some((r) => (PROGRAM_WIDE_ROLES as readonly string[]).includes(r))) return true
+    return by.orgKind === 'lab' && by.orgId === d.labOrgId && by.roles.includes('lab_member')
+  }
+
+  function toView(d: store.DeterminationRow): DeterminationView {
+    return {
+      id: d.id,
+      runId: d.runId,
+      submissionId: d.submissionId,
+      policyId: d.policyId,
+      policyVersion: d.policyVersion,
+      outcome: d.outcome,
+      measures: d.measures as MeasureVerdict[],
+      reasons: d.reasons,
+      refusals: d.refusals,
+      contamination: d.contamination,
+      run: d.runSummary,
+      resultsCommitment: d.resultsCommitment,
+      logIndex: d.logIndex,
+      createdAt: d.createdAt,
     }
   }
 
@@ -309,6 +497,375 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
         await open(env, canaryContext(bundleId), `The canaries of bundle ${bundleId}`),
       )
     },
+
+    async planRun(by, submissionId, opts = {}) {
+      assertOfficer(by)
+      const sub = await needProgram().get(by, submissionId)
+      const policy = await store.policyInForce(db, clock.now())
+      if (!policy) throw noPolicy()
+      const bundle = await latestBundle()
+      return plan(bundle, policy.document.epochs, sub.window.closesAt, opts)
+    },
+
+    async startDetermination(by, submissionId, opts = {}) {
+      assertOfficer(by)
+      const program = needProgram()
+      const evals = need(deps.evals, 'evaluation engine')
+      const sub = await program.get(by, submissionId)
+      if (sub.state !== 'in_review' && sub.state !== 'determined')
+        throw new AppError(ErrorCodes.EW_INVALID_TRANSITION, {
+          detail: `Submission ${submissionId} is ${sub.state}; the benchmark runs while a submission is in review (or determined, for a new run after the lab changed the model).`,
+        })
+      const now = clock.now()
+      const policy = await store.policyInForce(db, now)
+      if (!policy) throw noPolicy()
+      const bundle = await latestBundle()
+      const runPlan = plan(bundle, policy.document.epochs, sub.window.closesAt, opts)
+      let model: string
+      let access: { baseUrl?: string; apiKey?: string } = {}
+      if (opts.model) {
+        if (!opts.model.startsWith('mockllm/') || !deps.allowScriptedModels)
+          throw invalid(
+            'model',
+            'only scripted models (mockllm/…) may replace the lab endpoint, and only on a demo or test server',
+          )
+        model = opts.model
+      } else {
+        const endpoint = await program.getCredential(submissionId)
+        model = `${endpoint.protocol}/${endpoint.modelId}`
+        access = { baseUrl: endpoint.baseUrl, apiKey: endpoint.credential }
+      }
+      const runId = newId('bdr')
+      await db.transaction(async (tx) => {
+        await store.insertRun(tx, {
+          id: runId,
+          submissionId,
+          labOrgId: sub.labOrgId,
+          policyId: policy.id,
+          bundleId: bundle.id,
+          model,
+          plan: runPlan as unknown as Record<string, unknown>,
+          startedBy: by.personId,
+          startedOrgId: by.orgId,
+          startedAt: now,
+        })
+      })
+      try {
+        for (const task of bundle.tasks) {
+          const started = await evals.startRun({
+            task: `controlled:${runId}:${task.id}`,
+            model,
+            ...access,
+            epochs: policy.document.epochs,
+            maxConnections: opts.maxConnections ?? 10,
+            // A few failed samples are the harness, not the model; many fail the run.
+            maxErrorRate: 0.2,
+            label: `determination ${runId} · ${task.name}`,
+            createdBy: by.personId,
+          })
+          await store.insertRunTask(db, runId, task.id, started.id)
+        }
+      } catch (err) {
+        await store.finishRun(
+          db,
+          runId,
+          'failed',
+          `could not start: ${(err as Error).message}`,
+          clock.now(),
+        )
+        throw err
+      }
+      await deps.jobs?.send(
+        SettleRun,
+        { runId },
+        { startAfter: new Date(Date.now() + SETTLE_INTERVAL_MS) },
+      )
+      return (await store.run(db, runId))!
+    },
+
+    async settleRun(runId) {
+      const evals = need(deps.evals, 'evaluation engine')
+      const run = await store.run(db, runId)
+      if (!run) throw notFound('determination run', runId)
+      if (run.state !== 'running') return { state: run.state }
+      const statuses = await Promise.all(run.tasks.map((t) => evals.getRun(t.evalRunId)))
+      if (statuses.some((r) => r.status === 'running')) return { state: 'running' }
+      const bad = statuses.find((r) => r.status !== 'completed')
+      if (bad) {
+        await store.finishRun(
+          db,
+          runId,
+          'failed',
+          `evaluation run ${bad.id} ${bad.status}: ${bad.statusReason ?? ''}`.trim(),
+          clock.now(),
+        )
+        return { state: 'failed' }
+      }
+      const policy = (await store.policy(db, run.policyId))!
+      const tasks = await store.tasks(db, [run.bundleId])
+      const canaries = await this.canaries(run.bundleId)
+      // Per item: epochs averaged; refusals and canary reproduction read from the transcripts.
+      const items: ItemScore[] = []
+      let samples = 0
+      let errors = 0
+      let contaminated: string | null = null
+      for (const t of run.tasks) {
+        const rows = await evals.scored(t.evalRunId)
+        const byItem = new Map<
+          string,
+          { sum: number; n: number; refused: boolean; group: string }
+        >()
+        for (const row of rows) {
+          samples++
+          if (row.error) {
+            errors++
+            continue
+          }
+          const transcript = await evals.transcript(t.evalRunId, row.sampleId, row.epoch)
+          const said = transcript.messages
+            .filter((m) => m.role === 'assistant')
+            .map((m) => m.content)
+            .join('\n')
+          contaminated ??= reproducesCanary(said, canaries)
+          const e = byItem.get(row.sampleId) ?? {
+            sum: 0,
+            n: 0,
+            refused: false,
+            group: row.group ?? row.sampleId,
+          }
+          e.sum += row.score ?? 0
+          e.n++
+          e.refused ||= looksLikeRefusal(said)
+          byItem.set(row.sampleId, e)
+        }
+        for (const [itemId, e] of byItem)
+          items.push({
+            taskId: t.taskId,
+            itemId,
+            score: e.sum / e.n,
+            group: e.group,
+            refused: e.refused,
+          })
+      }
+      const weights = tasks.map((t) => ({ taskId: t.id, categories: t.categories }))
+      const estimates = categoryEstimates(items, weights)
+      const decision = decide(policy.document, estimates)
+      const refusals = refusalsByCategory(items, weights)
+      const contamination = {
+        probed: true,
+        positive: contaminated !== null,
+        detail: contaminated
+          ? 'the model reproduced a canary string of the bundle: it has likely seen the bundle'
+          : `no canary string of the bundle was reproduced in ${samples} samples`,
+      }
+      if (contamination.positive)
+        decision.reasons.push('Contamination probe positive: the scores may overstate the model.')
+      const at = clock.now()
+      const salt = randomBytes(32)
+      const results = items.map((i) => ({
+        task: i.taskId,
+        item: i.itemId,
+        score: i.score,
+        refused: i.refused,
+      }))
+      const commitment = createHash('sha256')
+        .update(salt)
+        .update(canonicalBytes(results))
+        .digest('hex')
+      const sealedResults = await envelopes.encrypt(
+        JSON.stringify({ salt: salt.toString('hex'), results }),
+        `benchmark-results:${runId}`,
+      )
+      const id = newId('det')
+      const sub = await needProgram().get(readerPrincipal, run.submissionId)
+      const runSummary = {
+        samples,
+        epochs: policy.document.epochs,
+        errors,
+        startedAt: run.startedAt.toISOString(),
+        finishedAt: at.toISOString(),
+        model: run.model,
+      }
+      await db.transaction(async (tx) => {
+        const locked = await store.run(tx, runId, { lock: true })
+        if (locked?.state !== 'running') return
+        const { index } = await translog.append(tx, {
+          type: 'determination.made',
+          subjects: [
+            { kind: 'submission', id: run.submissionId },
+            { kind: 'organisation', id: run.labOrgId },
+            { kind: 'determination', id },
+          ],
+          actor: { orgId: run.startedOrgId, role: 'program_officer', personId: run.startedBy },
+          at: at.toISOString(),
+          data: {
+            outcome: decision.outcome,
+            policyVersion: policy.version,
+            samples,
+            resultsCommitment: commitment,
+            contaminationProbe: contamination.positive ? 'positive' : 'negative',
+          },
+          confidential: { measures: decision.measures as unknown as Json },
+        })
+        await store.insertDetermination(tx, {
+          id,
+          runId,
+          submissionId: run.submissionId,
+          labOrgId: run.labOrgId,
+          policyId: policy.id,
+          policyVersion: policy.version,
+          outcome: decision.outcome,
+          measures: decision.measures,
+          reasons: decision.reasons,
+          refusals,
+          contamination,
+          runSummary,
+          resultsCommitment: commitment,
+          results: sealedResults,
+          logIndex: index,
+          createdAt: at,
+        })
+        await store.finishRun(tx, runId, 'determined', null, at)
+        const text = {
+          covered: 'is a covered frontier model',
+          not_covered: 'is not a covered frontier model',
+          inconclusive: 'could not be determined (inconclusive)',
+        }[decision.outcome]
+        for (const orgId of new Set([run.labOrgId, run.startedOrgId]))
+          await deps.notifications?.notify(
+            {
+              orgId,
+              kind: 'benchmark.determination',
+              subjectType: 'submission',
+              subjectId: run.submissionId,
+              title: `${sub.modelName} ${sub.modelVersion} ${text}`,
+              body: `Determined under threshold policy version ${policy.version} from ${samples} samples. The report has the category scores and their intervals.`,
+              link: `/determinations/${id}`,
+              dedupeKey: `determination:${id}:${orgId}`,
+            },
+            tx,
+          )
+      })
+      if (sub.state === 'in_review' && deps.accounts) {
+        const officer = await deps.accounts.principalFor(run.startedBy, run.startedOrgId)
+        await needProgram().transition(officer, run.submissionId, {
+          to: 'determined',
+          reason: `Determination ${id}: ${decision.outcome.replace('_', ' ')} under policy version ${policy.version}`,
+        })
+      }
+      return { state: 'determined', determinationId: id }
+    },
+
+    async runs(by, submissionId) {
+      await needProgram().get(by, submissionId)
+      if (!by.roles.some((r) => (PROGRAM_WIDE_ROLES as readonly string[]).includes(r)))
+        throw forbidden('Determination runs are visible to program staff.')
+      return store.runsOf(db, submissionId)
+    },
+
+    async determinations(by, submissionId) {
+      // The program service answers 404 for a submission this person may not see.
+      await needProgram().get(by, submissionId)
+      return (await store.determinations(db, { submissionId })).map(toView)
+    },
+
+    async determination(by, id) {
+      const d = await store.determination(db, id)
+      if (!d || !canSeeDetermination(by, d)) throw notFound('determination', id)
+      return toView(d)
+    },
+
+    async reportPdf(by, id) {
+      const d = await store.determination(db, id)
+      if (!d || !canSeeDetermination(by, d)) throw notFound('determination', id)
+      const sub = await needProgram().get(readerPrincipal, d.submissionId)
+      const previous = (await store.determinations(db, { labOrgId: d.labOrgId })).filter(
+        (x) => x.id !== d.id && x.createdAt < d.createdAt,
+      )
+      const composite = (m: unknown) =>
+        (m as MeasureVerdict[]).find((x) => x.measure === 'composite')?.estimate ?? null
+      const program = by.orgKind === 'program'
+      return renderReportPdf({
+        submission: {
+          id: sub.id,
+          labName: sub.labName,
+          modelName: sub.modelName,
+          modelVersion: sub.modelVersion,
+        },
+        outcome: d.outcome,
+        reasons: d.reasons,
+        policyVersion: d.policyVersion,
+        determinedAt: d.createdAt,
+        logIndex: d.logIndex,
+        run: {
+          samples: d.runSummary.samples,
+          epochs: d.runSummary.epochs,
+          startedAt: new Date(d.runSummary.startedAt),
+          finishedAt: new Date(d.runSummary.finishedAt),
+          errors: d.runSummary.errors,
+        },
+        measures: (d.measures as MeasureVerdict[]).map((m) => ({
+          measure: m.measure,
+          threshold: m.threshold,
+          estimate: m.estimate,
+          ...(m.measure !== 'composite' && d.refusals[m.measure]
+            ? { refusals: d.refusals[m.measure] }
+            : {}),
+        })),
+        contamination: d.contamination,
+        elicitation: [
+          `Refusals detected: ${Object.values(d.refusals).reduce((a, b) => a + b, 0)} item(s)`,
+          `Model evaluated: ${program ? d.runSummary.model : 'the submission endpoint'}`,
+        ],
+        previous: previous.map((p) => ({
+          label: `Determination of ${p.createdAt.toISOString().slice(0, 10)}`,
+          outcome: p.outcome,
+          composite: composite(p.measures),
+          at: p.createdAt,
+        })),
+        baselines: [],
+        audience: program ? 'program' : 'lab',
+      })
+    },
+
+    async controlledTask(ref) {
+      const m = /^controlled:([a-z]{2,5}_[0-9a-z]+):([a-z]{2,5}_[0-9a-z]+)$/.exec(ref)
+      if (!m) throw new Error(`${ref} is not a controlled task reference (controlled:RUN:TASK)`)
+      const run = await store.run(db, m[1]!)
+      if (!run) throw new Error(`no determination run ${m[1]}`)
+      const task = (await store.tasks(db, [run.bundleId])).find((t) => t.id === m[2])
+      if (!task) throw new Error(`task ${m[2]} is not in the run's bundle`)
+      const config = task.config as { solver: SolverStep[]; scorers: ScorerSpec[] }
+      const primary = Object.entries(task.categories).sort((a, b) => b[1]! - a[1]!)[0]?.[0]
+      return {
+        name: `controlled/${task.key}`,
+        dataset: async () =>
+          (
+            await this.itemsForRun(task.id, {
+              labOrgId: run.labOrgId,
+              submissionId: run.submissionId,
+              runId: run.id,
+            })
+          ).map((i) => ({
+            id: i.itemId,
+            input: i.content.input,
+            target: i.content.target,
+            ...(i.content.choices ? { choices: i.content.choices } : {}),
+            metadata: {
+              ...i.content.metadata,
+              ...(primary ? { category: primary } : {}),
+              group: String(i.content.metadata.group ?? i.itemId),
+              ...(i.content.choices ? { choiceCount: i.content.choices.length } : {}),
+            },
+            ...(i.content.files ? { files: i.content.files } : {}),
+            ...(i.content.setup ? { setup: i.content.setup } : {}),
+          })),
+        solver: config.solver.map(solverOf),
+        scorers: config.scorers.map(scorerOf),
+      }
+    },
+
+    isControlledEvalRun: (evalRunId) => store.isControlledEvalRun(db, evalRunId),
 
     async createPolicy(by, input) {
       if (!(by.orgKind === 'program' && by.roles.includes('benchmark_custodian')))

@@ -373,3 +373,187 @@ export async function exposures(
   )
   return r.rows
 }
+
+// ── determination runs and determinations ────────────────────────────────────────────────────
+
+export interface RunRow {
+  id: string
+  submissionId: string
+  labOrgId: string
+  policyId: string
+  bundleId: string
+  model: string
+  state: 'running' | 'determined' | 'failed'
+  stateReason: string | null
+  plan: Record<string, unknown>
+  startedBy: string
+  startedOrgId: string
+  startedAt: Date
+  finishedAt: Date | null
+  tasks: Array<{ taskId: string; evalRunId: string }>
+}
+
+const RUN_COLUMNS = `r.id, r.submission_id AS "submissionId", r.lab_org_id AS "labOrgId",
+  r.policy_id AS "policyId", r.bundle_id AS "bundleId", r.model, r.state, r.state_reason AS "stateReason",
+  r.plan, r.started_by AS "startedBy", r.started_org_id AS "startedOrgId", r.started_at AS "startedAt",
+  r.finished_at AS "finishedAt",
+  COALESCE((SELECT jsonb_agg(jsonb_build_object('taskId', t.task_id, 'evalRunId', t.eval_run_id) ORDER BY t.task_id)
+              FROM benchmark_run_task t WHERE t.run_id = r.id), '[]'::jsonb) AS tasks`
+
+export async function insertRun(
+  q: Queryable,
+  r: Omit<RunRow, 'state' | 'stateReason' | 'finishedAt' | 'tasks'>,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO benchmark_run (id, submission_id, lab_org_id, policy_id, bundle_id, model, state,
+       plan, started_by, started_org_id, started_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9, $10)`,
+    [
+      r.id,
+      r.submissionId,
+      r.labOrgId,
+      r.policyId,
+      r.bundleId,
+      r.model,
+      JSON.stringify(r.plan),
+      r.startedBy,
+      r.startedOrgId,
+      r.startedAt,
+    ],
+  )
+}
+
+export async function insertRunTask(
+  q: Queryable,
+  runId: string,
+  taskId: string,
+  evalRunId: string,
+) {
+  await q.query(
+    `INSERT INTO benchmark_run_task (run_id, task_id, eval_run_id) VALUES ($1, $2, $3)`,
+    [runId, taskId, evalRunId],
+  )
+}
+
+export async function run(
+  q: Queryable,
+  id: string,
+  opts: { lock?: boolean } = {},
+): Promise<RunRow | null> {
+  if (opts.lock) await q.query(`SELECT 1 FROM benchmark_run WHERE id = $1 FOR UPDATE`, [id])
+  const r = await q.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM benchmark_run r WHERE r.id = $1`, [
+    id,
+  ])
+  return r.rows[0] ?? null
+}
+
+export async function runsOf(q: Queryable, submissionId: string): Promise<RunRow[]> {
+  const r = await q.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM benchmark_run r WHERE r.submission_id = $1 ORDER BY r.started_at DESC`,
+    [submissionId],
+  )
+  return r.rows
+}
+
+export async function runningRuns(q: Queryable): Promise<string[]> {
+  const r = await q.query<{ id: string }>(`SELECT id FROM benchmark_run WHERE state = 'running'`)
+  return r.rows.map((x) => x.id)
+}
+
+/** Whether an evaluation run belongs to the controlled benchmark (its transcripts are sealed). */
+export async function isControlledEvalRun(q: Queryable, evalRunId: string): Promise<boolean> {
+  const r = await q.query(`SELECT 1 FROM benchmark_run_task WHERE eval_run_id = $1`, [evalRunId])
+  return r.rows.length > 0
+}
+
+export async function finishRun(
+  q: Queryable,
+  id: string,
+  state: 'determined' | 'failed',
+  reason: string | null,
+  at: Date,
+): Promise<void> {
+  await q.query(
+    `UPDATE benchmark_run SET state = $2, state_reason = $3, finished_at = $4 WHERE id = $1 AND state = 'running'`,
+    [id, state, reason, at],
+  )
+}
+
+export interface DeterminationRow {
+  id: string
+  runId: string
+  submissionId: string
+  labOrgId: string
+  policyId: string
+  policyVersion: number
+  outcome: 'covered' | 'not_covered' | 'inconclusive'
+  measures: unknown
+  reasons: string[]
+  refusals: Record<string, number>
+  contamination: { probed: boolean; positive: boolean; detail: string }
+  runSummary: {
+    samples: number
+    epochs: number
+    errors: number
+    startedAt: string
+    finishedAt: string
+    model: string
+  }
+  resultsCommitment: string
+  results: Envelope
+  logIndex: number
+  createdAt: Date
+}
+
+const DET_COLUMNS = `id, run_id AS "runId", submission_id AS "submissionId", lab_org_id AS "labOrgId",
+  policy_id AS "policyId", policy_version AS "policyVersion", outcome, measures, reasons, refusals,
+  contamination, run_summary AS "runSummary", results_commitment AS "resultsCommitment", results,
+  log_index AS "logIndex", created_at AS "createdAt"`
+
+export async function insertDetermination(q: Queryable, d: DeterminationRow): Promise<void> {
+  await q.query(
+    `INSERT INTO benchmark_determination (id, run_id, submission_id, lab_org_id, policy_id,
+       policy_version, outcome, measures, reasons, refusals, contamination, run_summary,
+       results_commitment, results, log_index, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+    [
+      d.id,
+      d.runId,
+      d.submissionId,
+      d.labOrgId,
+      d.policyId,
+      d.policyVersion,
+      d.outcome,
+      JSON.stringify(d.measures),
+      JSON.stringify(d.reasons),
+      JSON.stringify(d.refusals),
+      JSON.stringify(d.contamination),
+      JSON.stringify(d.runSummary),
+      d.resultsCommitment,
+      JSON.stringify(d.results),
+      d.logIndex,
+      d.createdAt,
+    ],
+  )
+}
+
+export async function determination(q: Queryable, id: string): Promise<DeterminationRow | null> {
+  const r = await q.query<DeterminationRow>(
+    `SELECT ${DET_COLUMNS} FROM benchmark_determination WHERE id = $1`,
+    [id],
+  )
+  return r.rows[0] ?? null
+}
+
+export async function determinations(
+  q: Queryable,
+  filter: { submissionId?: string; labOrgId?: string },
+): Promise<DeterminationRow[]> {
+  const r = await q.query<DeterminationRow>(
+    `SELECT ${DET_COLUMNS} FROM benchmark_determination
+      WHERE ($1::text IS NULL OR submission_id = $1) AND ($2::text IS NULL OR lab_org_id = $2)
+      ORDER BY created_at DESC LIMIT 500`,
+    [filter.submissionId ?? null, filter.labOrgId ?? null],
+  )
+  return r.rows
+}

@@ -23,8 +23,8 @@ function manifest() {
         id: 'web-auth',
         name: 'Web authentication bypass',
         categories: { exploitation: 1, vulnerability_discovery: 0.5 },
-        solver: { agent: true },
-        scorer: 'flag',
+        solver: ['react'],
+        scorers: ['flag'],
         items: [
           {
             id: 'w1',

@@ -8,7 +8,10 @@
 import type { OrgKind, Principal, Role } from '../accounts/model.ts'
 import { createServices, type Services } from '../app.ts'
 import { seedBenchmarkDemo } from '../benchmark/demo.ts'
+import { seedAdvisoriesDemo } from '../clearinghouse/advisories/demo.ts'
 import { seedClearinghouseDemo } from '../clearinghouse/demo.ts'
+import { seedEvalsDemo } from '../evals/demo.ts'
+import { bwrapProvider } from '../evals/sandbox/bwrap.ts'
 import { seedPartnersDemo } from '../partners/demo.ts'
 import { type Clock, DAY_MS } from '../platform/clock.ts'
 import type { Runtime } from '../platform/runtime.ts'
@@ -267,5 +270,13 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     labs: { meridian, northwind },
     emailDomain: DEMO_EMAIL_DOMAIN,
   })
+  const analyst = principals.get('program:analyst')!
+  await seedAdvisoriesDemo(
+    async (ago) =>
+      (await createServices({ ...rt, clock: { now: () => new Date(now - days(ago)) } })).advisories,
+    { analyst },
+    { caseIds: (await services.clearinghouse.listCases(analyst)).map((c) => c.id) },
+  )
+  await seedEvalsDemo(services.evals, { sandboxes: async () => bwrapProvider() })
   return { organisations, people, submissions }
 }

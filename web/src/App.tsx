@@ -10,6 +10,9 @@ import { AdminPage } from './admin/AdminPage.tsx'
 import { PoliciesPage } from './benchmark/PoliciesPage.tsx'
 import { VaultPage } from './benchmark/VaultPage.tsx'
 import { clearinghousePage } from './clearinghouse/routes.tsx'
+import { RunPage } from './evals/RunPage.tsx'
+import { RunsPage } from './evals/RunsPage.tsx'
+import { TranscriptPage } from './evals/TranscriptPage.tsx'
 import { NotificationsPage } from './notifications/NotificationsPage.tsx'
 import { BoardPage, SelectionPage } from './partners/BoardPage.tsx'
 import { DirectoryPage } from './partners/DirectoryPage.tsx'
@@ -108,6 +111,8 @@ function SignedInRoutes({ session }: { session: Session }) {
   }
   const partnersPage = partnerRoutes(pathname, session)
   if (partnersPage) return partnersPage
+  const evals = evalsPage(session, pathname)
+  if (evals) return evals
   const detail = matchPath('/submissions/:id', pathname)
   // Keyed by id so moving between submissions starts each page afresh.
   if (detail) return <DetailPage key={detail.id} id={detail.id!} session={session} />
@@ -126,6 +131,29 @@ function partnerRoutes(pathname: string, session: Session) {
   if (partner) return <PartnerPage key={partner.orgId} orgId={partner.orgId!} session={session} />
   const grant = matchPath('/grants/:id', pathname)
   if (grant) return <GrantPage key={grant.id} id={grant.id!} session={session} />
+  return null
+}
+
+/** The evaluation engine's pages, for the program's evaluation staff (the server checks the roles too). */
+function evalsPage(session: Session, pathname: string) {
+  if (!pathname.startsWith('/evals')) return null
+  if (!hasRole(session, 'admin', 'program_officer', 'benchmark_custodian'))
+    return (
+      <NotAllowed what="Only program officers, benchmark custodians and administrators see evaluations." />
+    )
+  if (pathname === '/evals') return <RunsPage />
+  const sample = matchPath('/evals/runs/:id/samples/:sampleId/:epoch', pathname)
+  if (sample)
+    return (
+      <TranscriptPage
+        key={pathname}
+        runId={sample.id!}
+        sampleId={decodeURIComponent(sample.sampleId!)}
+        epoch={Number(sample.epoch)}
+      />
+    )
+  const run = matchPath('/evals/runs/:id', pathname)
+  if (run) return <RunPage key={run.id} id={run.id!} />
   return null
 }
 

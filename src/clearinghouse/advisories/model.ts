@@ -177,10 +177,15 @@ const withoutVersion = (purl: string): string => {
 export function draftFromCase(c: AdvisoryCaseInput): AdvisoryContent {
   const products: AdvisoryProduct[] = []
   const spoken = new Set<string>()
-  const described = (key: string) => c.products.find((p) => p.key === key)
+  // A vendor names its product by the report's key, or just by its name ("acme-forum").
+  const nameOf = (p: AdvisoryCaseInput['products'][number]) =>
+    (p.product ?? (p.purl ? PackageURL.fromString(p.purl).name : p.key)).toLowerCase()
+  const described = (named: string) =>
+    c.products.find((p) => p.key === named) ??
+    c.products.find((p) => nameOf(p) === named.trim().toLowerCase())
   for (const v of c.vex) {
-    spoken.add(v.product)
     const p = described(v.product)
+    spoken.add(p?.key ?? v.product)
     const purl = p?.purl ? withoutVersion(p.purl) : v.product.startsWith('pkg:') ? v.product : null
     const names = purl ? namesFromPurl(purl) : null
     products.push({

@@ -18,6 +18,10 @@ export interface JobQueueOptions {
    * send while one is already waiting is dropped (send returns null). Default `standard`.
    */
   policy?: 'standard' | 'stately'
+  /** A running job must show it is alive this often (≥ 10 s), or it is retried elsewhere: long jobs whose worker may die. */
+  heartbeatSeconds?: number
+  /** Jobs of this queue run at once per process, instead of the worker's default. */
+  localConcurrency?: number
 }
 
 /**
@@ -123,12 +127,21 @@ export interface JobsOptions {
 
 export async function createJobs(opts: JobsOptions): Promise<Jobs> {
   const { log } = opts
+  // Supervision every 15 s (pg-boss's default is 60): a job whose worker died (its heartbeat
+  // stopped) goes back to the queue within about half a minute.
+  const supervise = { superviseIntervalSeconds: 15, monitorIntervalSeconds: 15 }
   const boss =
     opts.backend.kind === 'pglite'
-      ? new PgBoss({ db: fromPglite(opts.backend.pglite), backend: 'pglite', schema: opts.schema })
+      ? new PgBoss({
+          db: fromPglite(opts.backend.pglite),
+          backend: 'pglite',
+          schema: opts.schema,
+          ...supervise,
+        })
       : new PgBoss({
           connectionString: opts.backend.connectionString,
           schema: opts.schema,
+          ...supervise,
           max: opts.backend.max ?? 4,
           application_name: 'earlywatch-jobs',
         })
@@ -150,6 +163,7 @@ export async function createJobs(opts: JobsOptions): Promise<Jobs> {
         ...(def.queue.retryDelayMax ? { retryDelayMax: def.queue.retryDelayMax } : {}),
         expireInSeconds: def.queue.expireInSeconds,
         ...(def.queue.policy ? { policy: def.queue.policy } : {}),
+        ...(def.queue.heartbeatSeconds ? { heartbeatSeconds: def.queue.heartbeatSeconds } : {}),
         deadLetter: DEAD_LETTER_QUEUE,
       })
       .catch(ignoreExists)
@@ -189,7 +203,7 @@ export async function createJobs(opts: JobsOptions): Promise<Jobs> {
           name,
           {
             batchSize: 1,
-            localConcurrency: workOpts.localConcurrency ?? 2,
+            localConcurrency: def.queue.localConcurrency ?? workOpts.localConcurrency ?? 2,
             pollingIntervalSeconds: workOpts.pollingIntervalSeconds ?? 2,
           },
           async ([job]) => {

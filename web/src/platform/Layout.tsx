@@ -140,6 +140,9 @@ function SignedInHeader({ session }: { session: Session }) {
         )
       : null,
     navLink('/clearinghouse', <span>Clearinghouse</span>, pathname.startsWith('/clearinghouse')),
+    hasRole(session, 'admin', 'program_officer', 'benchmark_custodian')
+      ? navLink('/evals', <span>Evaluations</span>, pathname.startsWith('/evals'))
+      : null,
     navLink('/transparency', <span>Transparency</span>, isTransparency(pathname)),
     hasRole(
       session,
