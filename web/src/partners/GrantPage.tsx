@@ -73,7 +73,7 @@ export function GrantsPage() {
 }
 
 function GrantRow({ grant: g }: { grant: Grant }) {
-  const usage = useGrantUsage(g.id)
+  const usage = useGrantUsage(g)
   const used = usedTokens(usage.data)
   return (
     <tr>
@@ -101,8 +101,8 @@ function GrantRow({ grant: g }: { grant: Grant }) {
 export function GrantPage({ id, session }: { id: string; session: Session }) {
   const grant = useGrant(id)
   const events = useGrantEvents(id)
-  const usage = useGrantUsage(id)
   const g = grant.data
+  const usage = useGrantUsage({ id, issuedAt: g?.issuedAt ?? '' })
   if (grant.isPending) return <p aria-live="polite">Loading grant…</p>
   if (!g) {
     return (
@@ -147,7 +147,7 @@ export function GrantPage({ id, session }: { id: string; session: Session }) {
                 Usage
               </h2>
               <ProblemAlert error={usage.error} />
-              <UsagePanel usage={usage.data} grant={g} loading={usage.isPending} />
+              <UsagePanel usage={usage.data} loading={usage.isPending} />
             </section>
             <section className="ew-panel" aria-labelledby="terms-heading">
               <h2 id="terms-heading" className="ew-panel__title">
@@ -218,14 +218,10 @@ const axisDay = new Intl.DateTimeFormat(undefined, {
   hour: 'numeric',
 })
 
-function UsagePanel(props: {
-  usage: GrantUsage | null | undefined
-  grant: Grant
-  loading: boolean
-}) {
-  const { usage, grant, loading } = props
+function UsagePanel(props: { usage: GrantUsage | null | undefined; loading: boolean }) {
+  const { usage, loading } = props
   if (loading) return <p aria-live="polite">Loading usage…</p>
-  if (!usage || usage.series.length === 0) {
+  if (!usage || usage.totals.requests === 0) {
     return (
       <p className="margin-0" data-testid="usage-empty">
         No usage recorded yet. Requests made through the gateway with this grant’s key appear here
@@ -235,7 +231,7 @@ function UsagePanel(props: {
   }
   const used = usage.totals.inputTokens + usage.totals.outputTokens
   const data = usage.series.map((p) => ({
-    t: Date.parse(p.start),
+    t: Date.parse(p.at),
     input: p.inputTokens,
     output: p.outputTokens,
     requests: p.requests,
@@ -253,7 +249,11 @@ function UsagePanel(props: {
         </div>
         <div>
           <dt>Budget left</dt>
-          <dd>{n.format(Math.max(0, grant.limits.tokenBudget - used))}</dd>
+          <dd>{n.format(usage.totals.budgetLeft)}</dd>
+        </div>
+        <div>
+          <dt>Refused or failed</dt>
+          <dd>{n.format(usage.totals.errors)}</dd>
         </div>
       </dl>
       <div className="ew-usage-chart" aria-hidden="true">
@@ -293,7 +293,7 @@ function UsagePanel(props: {
         </ResponsiveContainer>
       </div>
       <table className="usa-sr-only">
-        <caption>Tokens per period</caption>
+        <caption>Tokens per {usage.bucket}</caption>
         <thead>
           <tr>
             <th scope="col">Period starting</th>
@@ -304,8 +304,8 @@ function UsagePanel(props: {
         </thead>
         <tbody>
           {usage.series.map((p) => (
-            <tr key={p.start}>
-              <th scope="row">{formatDateTime(p.start)}</th>
+            <tr key={p.at}>
+              <th scope="row">{formatDateTime(p.at)}</th>
               <td>{p.requests}</td>
               <td>{p.inputTokens}</td>
               <td>{p.outputTokens}</td>
@@ -313,6 +313,37 @@ function UsagePanel(props: {
           ))}
         </tbody>
       </table>
+      <h3 className="font-body-sm margin-bottom-1">Latest requests</h3>
+      <Table fullWidth compact className="ew-table margin-top-0">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Endpoint</th>
+            <th scope="col">Status</th>
+            <th scope="col">Tokens in / out</th>
+            <th scope="col">Latency</th>
+          </tr>
+        </thead>
+        <tbody>
+          {usage.recent.slice(0, 10).map((r) => (
+            <tr key={r.requestId}>
+              <td>{formatDateTime(r.at)}</td>
+              <td>
+                {r.endpoint}
+                {r.streamed ? ' (stream)' : ''}
+              </td>
+              <td>
+                {r.status}
+                {r.errorCode ? ` ${r.errorCode}` : ''}
+              </td>
+              <td>
+                {n.format(r.inputTokens)} / {n.format(r.outputTokens)}
+              </td>
+              <td>{r.latencyMs} ms</td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
     </>
   )
 }

@@ -159,12 +159,40 @@ export interface GrantEvent {
 }
 
 /**
- * Usage as the gateway meters it (`GET /api/grants/:id/usage`, served by the gateway). Until the
- * gateway is running there is none, which pages show as an empty state, not an error.
+ * Usage as the gateway meters it (`GET /api/grants/:id/usage`, served by the gateway's routes).
+ * Where no gateway is part of the server the route is absent, which pages show as an empty
+ * state, not an error.
  */
 export interface GrantUsage {
-  totals: { requests: number; inputTokens: number; outputTokens: number }
-  series: Array<{ start: string; requests: number; inputTokens: number; outputTokens: number }>
+  bucket: 'minute' | 'hour' | 'day'
+  totals: {
+    requests: number
+    errors: number
+    inputTokens: number
+    outputTokens: number
+    lastRequestAt: string | null
+    tokenBudget: number
+    budgetLeft: number
+  }
+  series: Array<{
+    at: string
+    requests: number
+    errors: number
+    inputTokens: number
+    outputTokens: number
+  }>
+  recent: Array<{
+    at: string
+    endpoint: string
+    model: string | null
+    streamed: boolean
+    status: number
+    errorCode: string | null
+    inputTokens: number
+    outputTokens: number
+    latencyMs: number
+    requestId: string
+  }>
 }
 
 const partnersKey = ['partners'] as const
@@ -228,19 +256,33 @@ export function useGrantEvents(id: string) {
   })
 }
 
-/** Live usage: refreshed every 15 seconds while the page is open. Null when nothing is metered. */
-export function useGrantUsage(id: string) {
+/**
+ * Live usage since the grant was issued, refreshed every 15 seconds while the page is open.
+ * The span asked for always runs forward from the issue (at least an hour), so a grant whose
+ * window has not opened yet gets an empty series rather than an empty range. Null when this
+ * server has no gateway usage route.
+ */
+export function useGrantUsage(grant: Pick<Grant, 'id' | 'issuedAt'>) {
   return useQuery({
-    queryKey: [...partnersKey, 'grant', id, 'usage'],
+    queryKey: [...partnersKey, 'grant', grant.id, 'usage'],
     queryFn: async ({ signal }) => {
+      const from = Date.parse(grant.issuedAt)
+      const to = Math.max(Date.now(), from + 3_600_000)
+      const query = queryString({
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+      })
       try {
-        return await api<GrantUsage>(`/api/grants/${encodeURIComponent(id)}/usage`, { signal })
+        return await api<GrantUsage>(`/api/grants/${encodeURIComponent(grant.id)}/usage${query}`, {
+          signal,
+        })
       } catch (err) {
-        // No usage route yet (the gateway is not part of this server) or nothing metered.
         if (err instanceof ApiProblem && err.status === 404) return null
         throw err
       }
     },
+    // The grant page asks before the grant itself has loaded; it waits for the issue date.
+    enabled: grant.issuedAt !== '',
     refetchInterval: 15_000,
   })
 }
