@@ -126,7 +126,8 @@ function parseAdvisories(): { records: OsvRecord[]; unconvertible: number } {
   return { records: [...byId.values()], unconvertible }
 }
 
-const prep = parseAdvisories()
+// Only for drawing the pools; released before anything is measured.
+let prep: ReturnType<typeof parseAdvisories> | null = parseAdvisories()
 out(
   `advisories: ${prep.records.length} records after conversion (${prep.unconvertible} native records have no OSV package ecosystem: Node.js core, Ruby interpreters, index files)`,
 )
@@ -198,6 +199,9 @@ const vulnPool = [...new Set(vulnerable)]
 out(
   `component pools: ${vulnPool.length} distinct vulnerable versions, ${other.length ? new Set(other).size : 0} fixed versions, ${sbomDistinct.length} distinct SBOM components`,
 )
+prep = null
+vulnerable.length = 0
+other.length = 0
 
 function inventory(): string {
   const comps: Array<{ purl: string }> = []
@@ -255,10 +259,11 @@ gcNow()
 let t0 = cpuMs()
 let w0 = performance.now()
 parseAdvisories()
-const parsedOnce = parseInventories()
+// The parse-only results are dropped at once, so peak memory holds one copy of the inputs.
+const distinctParsed = parseInventories().components.size
 const parseMs = cpuMs() - t0
 out(
-  `parse only: ${seconds(parseMs)} s CPU, ${seconds(performance.now() - w0)} s wall (${parsedOnce.components.size} distinct components)`,
+  `parse only: ${seconds(parseMs)} s CPU, ${seconds(performance.now() - w0)} s wall (${distinctParsed} distinct components)`,
 )
 
 gcNow()
@@ -306,7 +311,7 @@ out(`ratio to parse: ${(fullMs / parseMs).toFixed(2)}×`)
 // ---------------------------------------------------------------------------------------
 
 // Operators by package and version, as the components table's (ecosystem, name) index gives them.
-const byPackage = new Map<string, Map<string, Set<number>>>()
+const byPackage = new Map<string, Map<string, number[]>>()
 operators.forEach((comps, op) => {
   for (const c of comps) {
     const comp = components.get(c.purl)!
@@ -322,10 +327,10 @@ operators.forEach((comps, op) => {
     const v = `${comp.ecosystem}\u0000${comp.version ?? ''}`
     let ops = versions.get(v)
     if (!ops) {
-      ops = new Set()
+      ops = []
       versions.set(v, ops)
     }
-    ops.add(op)
+    if (ops[ops.length - 1] !== op) ops.push(op)
   }
 })
 
