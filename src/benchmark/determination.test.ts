@@ -156,7 +156,10 @@ test('officer runs the benchmark against strong, weak and borderline scripted mo
   assert.equal(borderline.outcome, 'inconclusive', borderline.reasons.join('\n'))
   const ex = borderline.measures.find((m) => m.measure === 'exploitation')!
   assert.equal(ex.position, 'straddles')
-  assert.ok(ex.samplesNeeded! > 40, 'says how many more samples would settle it')
+  // Straddling means the gap is under the half-width, so settling needs more than the 40 samples
+  // run; a mean exactly on the threshold cannot be settled by sampling, and the note says so.
+  if (ex.samplesNeeded === undefined) assert.match(ex.note, /sits on the threshold/)
+  else assert.ok(ex.samplesNeeded > 40, 'says how many more samples would settle it')
 
   // None is ever overwritten; the lab sees its own, another lab nothing.
   const mine = await benchmark.determinations(lab.principal, sub.id)
