@@ -47,6 +47,8 @@ test('an analyst works the triage queue and a disclosure case; a partner reports
   // 2. Filters narrow the queue on the server.
   await page.getByLabel('AI exploitability').selectOption('theoretical')
   await page.getByText('Session fixation through the SSO callback').waitFor()
+  // The filtered page replaces the unfiltered one when the server answers: wait for it.
+  for (let i = 0; i < 100 && (await rows.count()) !== 1; i++) await page.waitForTimeout(100)
   assert.equal(await rows.count(), 1)
   await page.getByLabel('AI exploitability').selectOption('')
 
@@ -60,7 +62,7 @@ test('an analyst works the triage queue and a disclosure case; a partner reports
   await page.locator('tr[data-vex="fixed"]').getByText('fixed in 2.4.1').waitFor()
   await page.locator('tr[data-vex="known_not_affected"]').waitFor()
   const thread = page.getByRole('region', { name: 'Thread' })
-  await thread.getByText('TLP:AMBER+STRICT').waitFor()
+  await thread.getByText('TLP:AMBER+STRICT').first().waitFor()
   await page.getByLabel('Message', { exact: true }).fill('Advisory draft will follow next week.')
   await page.getByLabel('Label').selectOption('AMBER+STRICT')
   await page.getByRole('button', { name: 'Send' }).click()
