@@ -64,7 +64,7 @@ test('an analyst works the triage queue and a disclosure case; a partner reports
   const thread = page.getByRole('region', { name: 'Thread' })
   await thread.getByText('TLP:AMBER+STRICT').first().waitFor()
   await page.getByLabel('Message', { exact: true }).fill('Advisory draft will follow next week.')
-  await page.getByLabel('Label').selectOption('AMBER+STRICT')
+  await thread.getByLabel('Label', { exact: true }).selectOption('AMBER+STRICT')
   await page.getByRole('button', { name: 'Send' }).click()
   await thread.getByText('Advisory draft will follow next week.').waitFor()
   await shot(page, 'clearinghouse-case.png')
