@@ -1,5 +1,4 @@
 /** Anthropic Messages, with tool calling. */
-import Anthropic from '@anthropic-ai/sdk'
 import type {
   ContentBlockParam,
   Message,
@@ -7,7 +6,8 @@ import type {
   MessageParam,
 } from '@anthropic-ai/sdk/resources/messages'
 import type { GenerateRequest, ModelOutput, StopReason, ToolCall } from '../model.ts'
-import { fromSdkError, ProviderError } from './errors.ts'
+import { ProviderError } from './errors.ts'
+import { httpEndpoint } from './http.ts'
 import type { RawCall } from './resilient.ts'
 
 /** Messages requires max_tokens; this is what a request without one asks for. */
@@ -110,31 +110,28 @@ export function fromAnthropicResponse(model: string, body: Message): ModelOutput
 
 export interface AnthropicOptions {
   model: string
+  /** Defaults to https://api.anthropic.com; `/v1/messages` is appended (as the SDK does). */
   baseUrl?: string
   apiKey?: string
   timeoutMs: number
-  fetch?: typeof fetch
+  /** Requests in flight at most (the pool's size; the adaptive limit stays at or under it). */
+  connections: number
   now?: () => number
 }
 
+/** The Messages API version this provider speaks (sent as `anthropic-version`). */
+export const ANTHROPIC_VERSION = '2023-06-01'
+
 export function anthropicCall(opts: AnthropicOptions): RawCall {
-  const client = new Anthropic({
-    apiKey: opts.apiKey || 'none',
-    ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}),
-    timeout: opts.timeoutMs,
-    maxRetries: 0,
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
-  })
+  const endpoint = httpEndpoint(opts.baseUrl ?? 'https://api.anthropic.com', opts.connections)
+  const headers = { 'x-api-key': opts.apiKey || 'none', 'anthropic-version': ANTHROPIC_VERSION }
   const now = opts.now ?? Date.now
   return async (req, { signal }) => {
-    let body: Message
-    try {
-      body = await client.messages.create(toAnthropicRequest(opts.model, req), {
-        ...(signal ? { signal } : {}),
-      })
-    } catch (err) {
-      throw fromSdkError(err, now())
-    }
-    return fromAnthropicResponse(opts.model, body)
+    const body = await endpoint.post('/v1/messages', headers, toAnthropicRequest(opts.model, req), {
+      timeoutMs: opts.timeoutMs,
+      signal,
+      now,
+    })
+    return fromAnthropicResponse(opts.model, body as Message)
   }
 }

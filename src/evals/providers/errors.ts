@@ -57,32 +57,3 @@ export function retryAfterMs(
   const at = Date.parse(ra)
   return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }
-
-/** Maps an error thrown by the openai or @anthropic-ai/sdk client (same shapes) to a ProviderError. */
-export function fromSdkError(err: unknown, now: number): ProviderError {
-  if (isProviderError(err)) return err
-  const e = err as {
-    name?: string
-    status?: number
-    message?: string
-    headers?: { get?(n: string): string | null }
-  }
-  // The SDKs' error classes do not all set `name`; the constructor's name tells them apart.
-  const name = `${(err as object)?.constructor?.name ?? ''} ${e?.name ?? ''}`
-  const message = e?.message ?? String(err)
-  if (name.includes('Timeout')) return new ProviderError('timeout', message, { cause: err })
-  if (name.includes('UserAbort') || name.includes('AbortError')) throw err
-  if (name.includes('Connection')) return new ProviderError('connection', message, { cause: err })
-  const status = typeof e?.status === 'number' ? e.status : undefined
-  const wait = e?.headers?.get ? retryAfterMs((n) => e.headers!.get!(n), now) : undefined
-  const opts = {
-    ...(status !== undefined ? { status } : {}),
-    ...(wait !== undefined ? { retryAfterMs: wait } : {}),
-    cause: err,
-  }
-  if (status === 429) return new ProviderError('rate_limit', message, opts)
-  if (status === 408) return new ProviderError('timeout', message, opts)
-  if (status !== undefined && status >= 500) return new ProviderError('server', message, opts)
-  if (status !== undefined) return new ProviderError('client', message, opts)
-  return new ProviderError('bad_response', message, opts)
-}

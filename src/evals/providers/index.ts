@@ -26,7 +26,6 @@ export interface ModelSpec {
 }
 
 export interface ProviderDeps {
-  fetch?: typeof fetch
   now?: () => number
   random?: () => number
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
@@ -42,7 +41,7 @@ const common = (model: string, spec: ModelSpec, deps: ProviderDeps) => ({
   timeoutMs: spec.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   ...(spec.baseUrl ? { baseUrl: spec.baseUrl } : {}),
   ...(spec.apiKey ? { apiKey: spec.apiKey } : {}),
-  ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  connections: spec.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
   ...(deps.now ? { now: deps.now } : {}),
 })
 

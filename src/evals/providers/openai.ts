@@ -1,12 +1,12 @@
 /** OpenAI Chat Completions (any OpenAI-compatible base URL: vLLM, Ollama, llama.cpp server, hosted APIs), with tool calling. */
-import OpenAI from 'openai'
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions'
 import type { ChatMessage, GenerateRequest, ModelOutput, StopReason, ToolCall } from '../model.ts'
-import { fromSdkError, ProviderError } from './errors.ts'
+import { ProviderError } from './errors.ts'
+import { httpEndpoint } from './http.ts'
 import type { RawCall } from './resilient.ts'
 
 export function toOpenAiRequest(
@@ -112,32 +112,30 @@ export function fromOpenAiResponse(model: string, body: ChatCompletion): ModelOu
 
 export interface OpenAiOptions {
   model: string
+  /** Defaults to https://api.openai.com/v1; `/chat/completions` is appended. */
   baseUrl?: string
   apiKey?: string
   timeoutMs: number
-  fetch?: typeof fetch
+  /** Requests in flight at most (the pool's size; the adaptive limit stays at or under it). */
+  connections: number
   now?: () => number
 }
 
 export function openAiCall(opts: OpenAiOptions): RawCall {
-  const client = new OpenAI({
-    apiKey: opts.apiKey || 'none',
-    ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}),
-    timeout: opts.timeoutMs,
-    // Retries are ours (resilient.ts), so they share the adaptive limit and count as waiting.
-    maxRetries: 0,
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
-  })
+  const endpoint = httpEndpoint(opts.baseUrl ?? 'https://api.openai.com/v1', opts.connections)
+  const headers = { authorization: `Bearer ${opts.apiKey || 'none'}` }
   const now = opts.now ?? Date.now
   return async (req, { signal }) => {
-    let body: ChatCompletion
-    try {
-      body = await client.chat.completions.create(toOpenAiRequest(opts.model, req), {
-        ...(signal ? { signal } : {}),
-      })
-    } catch (err) {
-      throw fromSdkError(err, now())
-    }
-    return fromOpenAiResponse(opts.model, body)
+    const body = await endpoint.post(
+      '/chat/completions',
+      headers,
+      toOpenAiRequest(opts.model, req),
+      {
+        timeoutMs: opts.timeoutMs,
+        signal,
+        now,
+      },
+    )
+    return fromOpenAiResponse(opts.model, body as ChatCompletion)
   }
 }
