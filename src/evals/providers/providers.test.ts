@@ -301,3 +301,33 @@ test('model names: PROVIDER/MODEL, with slashes in the model kept', () => {
     /unknown provider "vllm".*openai\/MODEL with --base-url/,
   )
 })
+
+test('transport failures are named: not JSON, refused connection, a base URL that is not one', async (t) => {
+  const srv = await fakeServer(t, (_b, _r, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' })
+    res.end('<html>gateway login</html>')
+  })
+  await assert.rejects(
+    createModel({ name: 'openai/m', baseUrl: srv.url }, noSleep).generate({
+      messages: [{ role: 'user', content: 'hi' }],
+    }),
+    (e) => isProviderError(e) && e.kind === 'bad_response' && /not JSON: <html>/.test(e.message),
+  )
+  // Nothing listens on port 9 of loopback: refused, retried, then reported as a connection failure.
+  await assert.rejects(
+    createModel(
+      {
+        name: 'anthropic/m',
+        baseUrl: 'http://127.0.0.1:9',
+        retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      },
+      noSleep,
+    ).generate({ messages: [{ role: 'user', content: 'hi' }] }),
+    (e) =>
+      isProviderError(e) && e.kind === 'connection' && /gave up after 2 attempts/.test(e.message),
+  )
+  assert.throws(
+    () => createModel({ name: 'openai/m', baseUrl: 'localhost:8000/v1' }),
+    (e) => isProviderError(e) && e.kind === 'client' && /must be http/.test(e.message),
+  )
+})
