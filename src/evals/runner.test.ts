@@ -210,6 +210,13 @@ test("self-critique revises; model-graded scoring keeps the grader's reasoning",
   )
   assert.equal(r.scores.model_graded!.value, 0.5)
   assert.match(r.scores.model_graded!.explanation, /names untrusted input/)
+  // The grader's tokens are counted toward the sample (budgets see them), and shown apart.
+  assert.equal(r.graderUsage.outputTokens, 6, 'six words of grading')
+  assert.ok(r.graderUsage.inputTokens > 20, 'the grading prompt')
+  const own = r.events
+    .filter((e) => e.type === 'model')
+    .reduce((n, e) => n + (e.data.usage as { outputTokens: number }).outputTokens, 0)
+  assert.equal(r.usage.outputTokens, own + 6)
 })
 
 test('caps: at most maxSamples samples and maxSandboxes sandboxes at once', async () => {

@@ -42,7 +42,10 @@ export interface SampleResult {
   scores: Record<string, Score>
   messages: ChatMessage[]
   events: TranscriptEvent[]
+  /** Tokens of the evaluated model plus the grader's, so budgets see everything spent. */
   usage: Usage
+  /** The grader's share of `usage` (model-graded scorers), zero when nothing was graded. */
+  graderUsage: Usage
   toolCalls: number
   startedAt: string
   completedAt: string
@@ -84,6 +87,7 @@ export async function runSample(
   const started = now()
   const events: TranscriptEvent[] = []
   let usage: Usage = ZERO_USAGE
+  let graderUsage: Usage = ZERO_USAGE
   let toolCalls = 0
   let waited = 0
   let sandbox: Sandbox | undefined
@@ -202,7 +206,9 @@ export async function runSample(
       return state
     },
     call: (req) => call(null, req.messages, []),
-    grader: deps.grader ?? deps.model,
+    grader: countedGrader(deps.grader ?? deps.model, (u) => {
+      graderUsage = addUsage(graderUsage, u)
+    }),
     sandbox: getSandbox,
     async runTool(state, tc) {
       toolCalls++
@@ -301,7 +307,8 @@ export async function runSample(
     scores,
     messages: state.messages,
     events,
-    usage,
+    usage: addUsage(usage, graderUsage),
+    graderUsage,
     toolCalls,
     startedAt: new Date(started).toISOString(),
     completedAt: new Date(done).toISOString(),
@@ -309,6 +316,18 @@ export async function runSample(
     workingMs: Math.max(0, done - started - waited),
     ...(limitHit ? { limit: limitHit } : {}),
     ...(error ? { error } : {}),
+  }
+}
+
+/** The grader as scorers see it, with the tokens it spends counted toward the sample. */
+function countedGrader(grader: ModelApi, count: (u: Usage) => void): ModelApi {
+  return {
+    id: grader.id,
+    async generate(req, opts) {
+      const out = await grader.generate(req, opts)
+      count(out.usage)
+      return out
+    },
   }
 }
 
