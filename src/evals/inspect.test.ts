@@ -31,7 +31,12 @@ test('a run written as a .eval file passes the Inspect log schema', async (t) =>
   const sent: Array<{ runId: string; units: Array<[string, number]> }> = []
   const evals = createEvalsService({
     db: rt.db,
-    jobs: { send: async (_d, p) => (sent.push(p as (typeof sent)[number]), 'job') },
+    jobs: {
+      send: async (_d, p) => {
+        sent.push(p as (typeof sent)[number])
+        return 'job'
+      },
+    },
     envelopes: rt.envelopes,
     clock: rt.clock,
     registry: defaultRegistry(),

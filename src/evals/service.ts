@@ -342,7 +342,7 @@ export function createEvalsService(deps: EvalsServiceDeps) {
       let ran = 0
       // Units of one chunk run together under the run's per-process sample cap; each unit's
       // sample and epoch come from the stored run, so every worker runs the same thing.
-      for (const [sampleId, epoch] of todo) {
+      for (const [sampleId] of todo) {
         if (!byId.has(sampleId))
           throw new Error(
             `run ${run.id} names sample ${sampleId}, which task ${run.taskRef} no longer has`,
