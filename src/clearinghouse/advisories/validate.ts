@@ -3,10 +3,6 @@
  * (schema, mandatory §6.1 and optional/recommended §6.2 tests), Ajv for OSV and CVE JSON 5
  * against the schemas published by their maintainers (copied beside this file, see SOURCE.md).
  */
-import * as mandatory from '@secvisogram/csaf-validator-lib/mandatoryTests.js'
-import * as optional from '@secvisogram/csaf-validator-lib/optionalTests.js'
-import { csaf_2_0_strict } from '@secvisogram/csaf-validator-lib/schemaTests.js'
-import validateCsafLib from '@secvisogram/csaf-validator-lib/validate.js'
 import { Ajv as Ajv7, type ErrorObject } from 'ajv'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
@@ -30,14 +26,40 @@ export interface ValidationResult {
   warnings: Problem[]
 }
 
-const CSAF_TESTS = [csaf_2_0_strict, ...Object.values(mandatory), ...Object.values(optional)]
+/**
+ * csaf-validator-lib compiles several dozen JSON schemas when its test modules load: about 8 s
+ * of CPU. Loaded on first use, so a process that never validates CSAF (a worker, a test, the
+ * demo's first start until an advisory is published) does not pay for it.
+ */
+let csafLib:
+  | Promise<{
+      validate: typeof import('@secvisogram/csaf-validator-lib/validate.js').default
+      tests: unknown[]
+    }>
+  | undefined
+function loadCsafLib() {
+  csafLib ??= (async () => {
+    const [mandatory, optional, schema, validate] = await Promise.all([
+      import('@secvisogram/csaf-validator-lib/mandatoryTests.js'),
+      import('@secvisogram/csaf-validator-lib/optionalTests.js'),
+      import('@secvisogram/csaf-validator-lib/schemaTests.js'),
+      import('@secvisogram/csaf-validator-lib/validate.js'),
+    ])
+    return {
+      validate: validate.default,
+      tests: [schema.csaf_2_0_strict, ...Object.values(mandatory), ...Object.values(optional)],
+    }
+  })()
+  return csafLib
+}
 
 /**
  * CSAF 2.0: schema (strict), every mandatory test, every optional ("recommended" in CSAF 2.1)
  * test. The informative tests (§6.3) are left out: two of them fetch URLs or need hunspell.
  */
 export async function validateCsaf(doc: unknown): Promise<ValidationResult> {
-  const r = await validateCsafLib(CSAF_TESTS, doc)
+  const lib = await loadCsafLib()
+  const r = await lib.validate(lib.tests as Parameters<typeof lib.validate>[0], doc)
   const errors: Problem[] = []
   const warnings: Problem[] = []
   for (const t of r.tests) {
