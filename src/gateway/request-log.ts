@@ -14,7 +14,7 @@ export interface RequestLogOptions {
   log: Pick<Logger, 'error' | 'warn'>
   /** How often buffered rows are written (default 100 ms). */
   flushMs?: number
-  /** Most rows per statement; a full batch is written at once, without waiting for the timer (default 200). */
+  /** Most rows per statement; a full batch is written at once, without waiting for the timer (default 500). */
   batchRows?: number
   /** Rows kept while the database cannot be written; beyond it the oldest are dropped, with a warning (default 20,000). */
   maxRows?: number
@@ -35,7 +35,7 @@ export interface RequestLog {
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 export function createRequestLog(opts: RequestLogOptions): RequestLog {
-  const batchRows = opts.batchRows ?? 200
+  const batchRows = opts.batchRows ?? 500
   const maxRows = opts.maxRows ?? 20_000
   let rows: RequestRecord[] = []
   /** Rows taken from the buffer by the running flush and not yet written. */
