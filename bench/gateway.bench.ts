@@ -12,8 +12,8 @@
  * Portkey (no registry access).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
@@ -38,7 +38,7 @@ function start(cmd: string, args: string[], ready: RegExp, env: NodeJS.ProcessEn
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
   children.push(child)
   let out = ''
-  return new Promise<RegExpExecArray>((resolve, reject) => {
+  return new Promise<RegExpExecArray & { pid: number }>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${args.join(' ')} did not start:\n${out}`)),
       120_000,
@@ -48,7 +48,7 @@ function start(cmd: string, args: string[], ready: RegExp, env: NodeJS.ProcessEn
       const m = ready.exec(out)
       if (m) {
         clearTimeout(timer)
-        resolve(m)
+        resolve(Object.assign(m, { pid: child.pid! }))
       }
     }
     child.stdout!.on('data', onData)
@@ -68,7 +68,22 @@ interface Target {
   name: string
   url: string
   headers: Record<string, string>
+  /** The server process, whose CPU time per answered request is reported where /proc exists. */
+  pid?: number
 }
+
+/** CPU time (user + system) a process has used, in ms, from /proc; null where there is none. */
+function cpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return null
+  }
+}
+/** CPU µs per answered request of each proxy during its throughput run: a figure that a busy machine disturbs less than requests per second. */
+const cpuPerRequest: Record<string, number | null> = {}
 
 const body = (stream: boolean) =>
   JSON.stringify({
@@ -78,6 +93,7 @@ const body = (stream: boolean) =>
   })
 
 async function throughput(target: Target): Promise<number> {
+  const cpu0 = cpuMs(target.pid)
   const result = await autocannon({
     url: target.url,
     method: 'POST',
@@ -92,6 +108,11 @@ async function throughput(target: Target): Promise<number> {
     process.stdout.write(
       `  ${target.name}: ${bad} of ${result.requests.total} requests failed or timed out (not counted)\n`,
     )
+  const cpu1 = cpuMs(target.pid)
+  cpuPerRequest[target.name] =
+    cpu0 !== null && cpu1 !== null && result['2xx'] > 0
+      ? ((cpu1 - cpu0) * 1000) / result['2xx']
+      : null
   return result['2xx'] / result.duration
 }
 
@@ -200,8 +221,10 @@ const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d
 
 const [, mockPort] = await server('mock')
 const mockBase = `http://127.0.0.1:${mockPort}/v1`
-const [, barePort] = await server('bare', mockBase)
-const [, gatewayPort, key, dbKind] = await server('gateway', mockBase)
+const bareServer = await server('bare', mockBase)
+const barePort = bareServer[1]
+const gatewayServer = await server('gateway', mockBase)
+const [, gatewayPort, key, dbKind] = gatewayServer
 const portkeyEntry = installPortkey()
 let portkey: Target | null = null
 if (portkeyEntry) {
@@ -235,11 +258,13 @@ const bare: Target = {
   name: 'bare proxy',
   url: `http://127.0.0.1:${barePort}/v1/chat/completions`,
   headers: {},
+  pid: bareServer.pid,
 }
 const gateway: Target = {
   name: 'gateway',
   url: `http://127.0.0.1:${gatewayPort}/gateway/openai/v1/chat/completions`,
   headers: { authorization: `Bearer ${key}` },
+  pid: gatewayServer.pid,
 }
 
 process.stdout.write(
@@ -260,8 +285,9 @@ for (const target of [direct, bare, gateway, ...(portkey ? [portkey] : [])]) {
 const rps: Record<string, number> = {}
 for (const target of [direct, bare, gateway, ...(portkey ? [portkey] : [])]) {
   rps[target.name] = await throughput(target)
+  const cpu = cpuPerRequest[target.name]
   process.stdout.write(
-    `throughput  ${target.name.padEnd(11)} ${Math.round(rps[target.name]!)} requests/s\n`,
+    `throughput  ${target.name.padEnd(11)} ${Math.round(rps[target.name]!)} requests/s${cpu ? `  (${Math.round(cpu)} µs CPU per request)` : ''}\n`,
   )
 }
 
@@ -295,6 +321,11 @@ const result = {
         portkey_added_p99_ms: round(lat.portkey!.p99 - lat.direct!.p99, 3),
       }
     : {}),
+  cpu_us_per_request: {
+    bare_proxy: cpuPerRequest['bare proxy'] ? Math.round(cpuPerRequest['bare proxy']) : null,
+    gateway: cpuPerRequest.gateway ? Math.round(cpuPerRequest.gateway) : null,
+  },
+  load_average: loadavg().map((n) => round(n)),
   targets: {
     ratio_to_bare_proxy: 0.7,
     ratio_to_portkey: 3,

@@ -24,14 +24,16 @@ export async function orgBySlug(a: AccountsService, slug: string) {
 
 /**
  * The principal for `email` acting in `orgSlug`, or, without a slug, in the one organisation
- * where they hold `role`. Several such organisations is ambiguous, and the error says so.
+ * where they hold `role` (or one of `role`, when several roles may act). Several such
+ * organisations is ambiguous, and the error says so.
  */
 export async function actAs(
   a: AccountsService,
   email: string,
   orgSlug: string | undefined,
-  role: Role,
+  role: Role | readonly Role[],
 ): Promise<Principal> {
+  const roles: readonly Role[] = typeof role === 'string' ? [role] : role
   const person = await a.findPersonByEmail(email)
   if (!person)
     throw new CliError(
@@ -39,15 +41,16 @@ export async function actAs(
       EXIT.NOT_FOUND,
     )
   if (orgSlug) return a.principalFor(person.id, (await orgBySlug(a, orgSlug)).id)
-  const orgs = (await a.orgsOf(person.id)).filter((o) => o.roles.includes(role))
+  const orgs = (await a.orgsOf(person.id)).filter((o) => o.roles.some((r) => roles.includes(r)))
   if (orgs.length === 1) return a.principalFor(person.id, orgs[0]!.id)
+  const named = roles.length === 1 ? `the ${roles[0]} role` : `any of the roles ${roles.join(', ')}`
   if (orgs.length === 0) {
     throw new CliError(
-      `${email} holds the ${role} role in no organisation; grant it with \`earlywatch users grant\``,
+      `${email} holds ${named} in no organisation; grant it with \`earlywatch users grant\``,
       EXIT.FORBIDDEN,
     )
   }
   throw new CliError(
-    `${email} is a ${role} in ${orgs.map((o) => o.slug).join(', ')}; say which with --org`,
+    `${email} holds ${named} in ${orgs.map((o) => o.slug).join(', ')}; say which with --org`,
   )
 }

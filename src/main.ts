@@ -11,6 +11,7 @@ import { seedDemo } from './demo/seed.ts'
 import { registerEvalCommands } from './evals/cli.ts'
 import { registerAdvisoriesCommands } from './inventory/advisories/cli.ts'
 import { registerInventoryCommands } from './inventory/cli.ts'
+import { registerPartnersCommands } from './partners/cli.ts'
 import { describeError, EXIT, exitCodeFor, output, table } from './platform/cli.ts'
 import { createLogger } from './platform/log.ts'
 import { openRuntime, type Runtime } from './platform/runtime.ts'
@@ -204,6 +205,7 @@ registerClearinghouseCommands(program, ctx)
 registerAdvisoryCommands(program, ctx)
 registerEvalCommands(program, ctx)
 registerInventoryCommands(program, ctx)
+registerPartnersCommands(program, ctx)
 
 function installShutdown(rt: Runtime, closeHttp: () => Promise<void>, settings: Settings) {
   let stopping = false

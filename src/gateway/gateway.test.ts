@@ -33,6 +33,8 @@ interface Setup {
   grantCheckMs?: number
   /** Whether grant changes are signalled to the gateway, as the composition root wires them. */
   signal?: boolean
+  /** How often the request log is written; the production default unless given. */
+  flushMs?: number
 }
 
 /**
@@ -97,6 +99,7 @@ async function setup(t: TestContext, opts: Setup) {
       },
     },
     pollMs: 100,
+    ...(opts.flushMs !== undefined ? { flushMs: opts.flushMs } : {}),
     ...(opts.grantCheckMs !== undefined ? { grantCheckMs: opts.grantCheckMs } : {}),
     redisPrefix: `ew:test_${issued.id}`,
   })
@@ -197,6 +200,25 @@ test('OpenAI SDK: a completion goes through with the lab credential, and is mete
     [MODEL],
   )
   assert.equal(s.upstream.requests, 1, 'the model list is answered by the gateway')
+})
+
+test('a clean stop writes every buffered request-log row before the database closes', async (t) => {
+  // The timer would write them only after a minute: they are in memory when the stop begins.
+  const s = await setup(t, { protocol: 'openai', flushMs: 60_000 })
+  const client = s.openai()
+  await Promise.all(
+    Array.from({ length: 5 }, (_, i) => client.chat.completions.create(ask(`n${i}`))),
+  )
+  const before = await s.rt.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM gateway_request',
+  )
+  assert.equal(before.rows[0]!.n, 0)
+  await s.app.close()
+  const r = await s.rt.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM gateway_request WHERE grant_id = $1 AND status = 200',
+    [s.grant.grantId],
+  )
+  assert.equal(r.rows[0]!.n, 5)
 })
 
 test('OpenAI SDK: streaming passes chunks through and meters the usage chunk the gateway asked for', async (t) => {

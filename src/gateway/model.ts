@@ -2,7 +2,7 @@
  * The model gateway's types, ports and pure rules: who a virtual key admits, to what, and how
  * each wire protocol spells a refusal. No I/O, no clock, no randomness here.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 export type Protocol = 'openai' | 'anthropic'
 export type GatewayEndpoint = 'chat.completions' | 'messages' | 'models'
@@ -50,7 +50,8 @@ export interface CredentialSource {
 export const VIRTUAL_KEY_PREFIX = 'ew_vk_'
 
 export function hashVirtualKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex')
+  // The one-shot hash: no Hash object per request on the gateway's hot path.
+  return hash('sha256', key, 'hex')
 }
 
 /** The kinds of refusal, each mapped to an HTTP status and to both protocols' error types. */

@@ -40,6 +40,7 @@ import {
   usageOf,
   VIRTUAL_KEY_PREFIX,
 } from './model.ts'
+import { createRequestLog } from './request-log.ts'
 import * as store from './store.ts'
 
 /** One partner request, as the HTTP edge hands it over. */
@@ -128,7 +129,7 @@ export interface GatewayDeps {
   pollMs?: number
   /** Tells the other gateway processes that a grant changed, and hears theirs (Redis pub/sub). */
   signals?: GrantSignals
-  /** How often buffered request-log rows are written. */
+  /** How often buffered request-log rows are written (default 100 ms). */
   flushMs?: number
 }
 
@@ -140,9 +141,6 @@ interface CachedGrant {
 
 /** Cached grants unused this long stop being polled and are dropped. */
 const IDLE_EVICT_MS = 10 * 60_000
-
-const MAX_BUFFERED_ROWS = 20_000
-const BATCH_ROWS = 500
 
 /**
  * Status checks, coalesced. A check always starts after the request that asked for it
@@ -255,43 +253,14 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     connect: { timeout: Math.min(deps.upstreamTimeoutMs, 10_000) },
   })
 
-  // -- the request log, written in batches ------------------------------------------------------
-  let rows: store.RequestRecord[] = []
-  let flushing: Promise<void> | null = null
-  const flush = async (): Promise<void> => {
-    if (flushing) await flushing
-    if (rows.length === 0) return
-    const taken = rows
-    rows = []
-    flushing = (async () => {
-      for (let i = 0; i < taken.length; i += BATCH_ROWS) {
-        const batch = taken.slice(i, i + BATCH_ROWS)
-        try {
-          await store.insert(db, batch)
-        } catch (err) {
-          // Kept for the next flush (bounded), so a database hiccup loses no usage.
-          log.error({ err, rows: batch.length }, 'gateway request log: write failed; will retry')
-          rows = [...batch, ...taken.slice(i + BATCH_ROWS), ...rows].slice(-MAX_BUFFERED_ROWS)
-          return
-        }
-      }
-    })()
-    try {
-      await flushing
-    } finally {
-      flushing = null
-    }
-  }
-  const record = (r: store.RequestRecord) => {
-    if (rows.length >= MAX_BUFFERED_ROWS) {
-      log.warn('gateway request log: buffer full, oldest row dropped')
-      rows.shift()
-    }
-    rows.push(r)
-    if (rows.length >= BATCH_ROWS) void flush()
-  }
-  const flushTimer = setInterval(() => void flush(), deps.flushMs ?? 1000)
-  flushTimer.unref()
+  // -- the request log, written in batches off the hot path ------------------------------------
+  const requestLog = createRequestLog({
+    write: (batch) => store.insert(db, batch),
+    log,
+    ...(deps.flushMs ? { flushMs: deps.flushMs } : {}),
+  })
+  const record = requestLog.record
+  const flush = requestLog.flush
 
   // -- one shared timer re-reads cached grants and re-checks open streams -----------------------
   let polling = false
@@ -335,13 +304,10 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
   pollTimer.unref()
 
   // -- grants ----------------------------------------------------------------------------------
-  const bufferedTokens = (grantId: string) =>
-    rows.reduce((n, r) => (r.grantId === grantId ? n + r.inputTokens + r.outputTokens : n), 0)
-
   const seedBudget = async (grantId: string) => {
     await limiter.seedBudget(
       grantId,
-      (await store.tokensUsed(db, grantId)) + bufferedTokens(grantId),
+      (await store.tokensUsed(db, grantId)) + requestLog.pendingTokens(grantId),
     )
   }
 
@@ -755,9 +721,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         if (call.anthropicBeta) headers['anthropic-beta'] = call.anthropicBeta
       }
 
-      const abort = new AbortController()
-      const onClientGone = () => abort.abort()
-      call.signal.addEventListener('abort', onClientGone, { once: true })
+      // A client that goes away aborts the upstream request (undici listens on its signal); a
+      // cut stream destroys the upstream body, which aborts it too.
       let res: Awaited<ReturnType<Agent['request']>>
       try {
         res = await agent.request({
@@ -766,10 +731,9 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
           method: 'POST',
           headers,
           body: payload,
-          signal: abort.signal,
+          signal: call.signal,
         })
       } catch (err) {
-        call.signal.removeEventListener('abort', onClientGone)
         if (call.signal.aborted) {
           logRow(ctx, 499, 'client_closed', null, null)
           return jsonAnswer(
@@ -792,10 +756,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         try {
           raw = Buffer.from(await res.body.arrayBuffer())
         } catch (err) {
-          call.signal.removeEventListener('abort', onClientGone)
           return refused(ctx, upstreamFailure(err))
         }
-        call.signal.removeEventListener('abort', onClientGone)
         if (res.statusCode >= 400) return upstreamError(ctx, res.statusCode, res.headers, raw)
         let parsed: unknown
         try {
@@ -835,7 +797,6 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         if (ended) return
         ended = true
         streams.delete(open)
-        call.signal.removeEventListener('abort', onClientGone)
         sse.end()
         const usage = sse.usage(promptEstimate)
         void meter(grant, usage)
@@ -849,7 +810,6 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
           errorCode = r.code
           status = REFUSALS[r.kind].status
           upstream.destroy()
-          abort.abort()
           out.end(errorEvent(protocol, r))
           finish()
         },
@@ -885,7 +845,6 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
           errorCode = 'client_closed'
           status = 499
           upstream.destroy()
-          abort.abort()
           finish()
         }
       })
@@ -960,7 +919,6 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     openStreams: () => streams.size,
 
     async close() {
-      clearInterval(flushTimer)
       clearInterval(pollTimer)
       await deps.signals?.close()
       for (const s of [...streams])
@@ -971,7 +929,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
             'The gateway is shutting down; retry the request.',
           ),
         )
-      await flush()
+      await requestLog.close()
       await agent.close().catch(() => undefined)
       await limiter.close()
     },

@@ -55,6 +55,8 @@ export function createGatewayWiring(
     /** Overrides the setting: how old a cached grant status may be (0: re-read every request). */
     grantCheckMs?: number
     pollMs?: number
+    /** How often buffered request-log rows are written (tests). */
+    flushMs?: number
     /** Redis key prefix for limits and signals (tests sharing one Redis keep apart). */
     redisPrefix?: string
   },
@@ -82,6 +84,7 @@ export function createGatewayWiring(
     upstreamTimeoutMs: rt.settings.gatewayTimeoutMs,
     grantCheckMs: deps.grantCheckMs ?? rt.settings.gatewayGrantCheckMs,
     ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
+    ...(deps.flushMs ? { flushMs: deps.flushMs } : {}),
     ...(rt.settings.redisUrl ? { signals: redisSignals(rt.settings.redisUrl, prefix) } : {}),
   })
 }

@@ -1,7 +1,8 @@
 /**
  * Trusted partners in a real browser against a real demo server: a program officer reads the
  * directory, turns the program's key on the selection board, issues a grant and sees its key
- * once, then pauses and revokes it on the grant page. Screenshots go to test/e2e/artifacts/.
+ * once, then pauses and revokes it on the grant page, and uploads a vetting evidence document
+ * to a partner's page and downloads it back. Screenshots go to test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
@@ -103,6 +104,39 @@ test('a program officer approves a proposed partner, issues a grant, then pauses
   await history.getByText(/revoked/).waitFor()
   await history.getByText(/Pilot ended early/).waitFor()
   await shot(page, 'partners-grant.png')
+
+  // 6. Vetting evidence on a partner's page: a wrong type is named before upload; a text file is
+  //    stored (encrypted) and listed with a download link that returns the same bytes.
+  await page
+    .getByRole('navigation', { name: 'Primary navigation' })
+    .getByRole('link', { name: 'Trusted partners' })
+    .click()
+  await page.getByRole('table').getByRole('link', { name: 'Lakeside Regional Hospital' }).click()
+  await page.getByRole('heading', { name: 'Lakeside Regional Hospital', level: 1 }).waitFor()
+  const evidence = page.getByRole('region', { name: 'Vetting evidence (stored encrypted)' })
+  const fileInput = evidence.getByLabel('Evidence document')
+  await fileInput.setInputFiles({
+    name: 'macro.docm',
+    mimeType: 'application/vnd.ms-word.document.macroEnabled.12',
+    buffer: Buffer.from('PK'),
+  })
+  await evidence.getByText(/evidence must be PDF, PNG, JPEG, plain text/).waitFor()
+  const text = 'Site visit 2026-11-02: incident response plan reviewed.\n'
+  await fileInput.setInputFiles({
+    name: 'site-visit.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from(text),
+  })
+  await evidence.getByRole('button', { name: 'Upload (stored encrypted)' }).click()
+  await evidence.getByText('site-visit.txt was uploaded and stored encrypted.').waitFor()
+  const link = evidence.getByRole('link', { name: 'site-visit.txt' })
+  await link.waitFor()
+  const download = await page.request.get(
+    new URL((await link.getAttribute('href'))!, server.base).href,
+  )
+  assert.equal(download.status(), 200)
+  assert.equal(await download.text(), text)
+  await shot(page, 'partners-evidence.png')
 
   assert.deepEqual(
     notFound.filter((p) => !/^\/api\/grants\/[a-z0-9_]+\/usage$/.test(p)),

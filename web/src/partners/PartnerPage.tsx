@@ -1,13 +1,20 @@
 /** One partner: profile, vetting record, points of contact, conflict-of-interest declarations, evidence. */
 import { Button, Select, Textarea } from '@trussworks/react-uswds'
-import { type ChangeEvent, useState } from 'react'
+import { type ChangeEvent, useId, useState } from 'react'
 import { hasRole, type Session } from '../accounts/session.ts'
 import { Field } from '../platform/Field.tsx'
 import { formatDate, formatDateTime } from '../platform/format.ts'
 import { Page } from '../platform/Page.tsx'
 import { ProblemAlert } from '../platform/ProblemAlert.tsx'
 import { Link } from '../platform/router.tsx'
-import { SECTOR_LABELS, usePartner, useRecordVetting } from './api.ts'
+import {
+  EVIDENCE_MAX_BYTES,
+  EVIDENCE_TYPES,
+  SECTOR_LABELS,
+  usePartner,
+  useRecordVetting,
+  useUploadEvidence,
+} from './api.ts'
 import { VettingTag } from './tags.tsx'
 import './partners.css'
 
@@ -26,6 +33,12 @@ export function PartnerPage({ orgId, session }: { orgId: string; session: Sessio
     )
   }
   const officer = session.org?.kind === 'program' && hasRole(session, 'program_officer')
+  // As the API has it: program officers and administrators keep the registry, and a partner's
+  // own members add to their profile; program staff download.
+  const program = session.org?.kind === 'program'
+  const canUpload =
+    (program && hasRole(session, 'program_officer', 'admin')) ||
+    (session.org?.id === p.orgId && hasRole(session, 'partner_member'))
   return (
     <Page
       title={p.name}
@@ -93,16 +106,21 @@ export function PartnerPage({ orgId, session }: { orgId: string; session: Sessio
               ))}
             </ul>
           </section>
-          {p.evidence.length > 0 ? (
+          {p.evidence.length > 0 || canUpload ? (
             <section className="ew-panel" aria-labelledby="evidence-heading">
               <h2 id="evidence-heading" className="ew-panel__title">
-                Evidence (stored encrypted)
+                Vetting evidence (stored encrypted)
               </h2>
+              {p.evidence.length === 0 ? <p className="margin-0">No documents yet.</p> : null}
               <ul className="usa-list">
                 {p.evidence.map((e) => (
                   <li key={e.id}>
-                    {session.org?.kind === 'program' ? (
-                      <a className="usa-link" href={`/api/partners/${p.orgId}/evidence/${e.id}`}>
+                    {program ? (
+                      <a
+                        className="usa-link"
+                        href={`/api/partners/${encodeURIComponent(p.orgId)}/evidence/${encodeURIComponent(e.id)}`}
+                        download={e.filename}
+                      >
                         {e.filename}
                       </a>
                     ) : (
@@ -115,6 +133,12 @@ export function PartnerPage({ orgId, session }: { orgId: string; session: Sessio
                   </li>
                 ))}
               </ul>
+              {p.evidence.length > 0 && !program ? (
+                <p className="ew-muted margin-bottom-0">
+                  Documents are read by the program only; they cannot be downloaded here.
+                </p>
+              ) : null}
+              {canUpload ? <EvidenceForm orgId={p.orgId} /> : null}
             </section>
           ) : null}
         </div>
@@ -123,6 +147,96 @@ export function PartnerPage({ orgId, session }: { orgId: string; session: Sessio
         </aside>
       </div>
     </Page>
+  )
+}
+
+const TYPE_NAMES: Record<(typeof EVIDENCE_TYPES)[number], string> = {
+  'application/pdf': 'PDF',
+  'image/png': 'PNG',
+  'image/jpeg': 'JPEG',
+  'text/plain': 'plain text',
+}
+
+/** Checked here so a wrong file is named before it is sent; the server checks again, against the bytes. */
+function evidenceProblem(file: File): string | null {
+  if (!(EVIDENCE_TYPES as readonly string[]).includes(file.type))
+    return `${file.name} is ${file.type ? `of type ${file.type}` : 'of an unknown type'}; evidence must be ${Object.values(TYPE_NAMES).join(', ')}.`
+  if (file.size > EVIDENCE_MAX_BYTES)
+    return `${file.name} is ${(file.size / 1024 / 1024).toFixed(1)} MiB; evidence may be at most 5 MiB.`
+  if (file.size === 0) return `${file.name} is empty.`
+  return null
+}
+
+function EvidenceForm({ orgId }: { orgId: string }) {
+  const upload = useUploadEvidence()
+  const [file, setFile] = useState<File | null>(null)
+  const [inputKey, setInputKey] = useState(0)
+  const [done, setDone] = useState<string | null>(null)
+  const id = useId()
+  const problem = file ? evidenceProblem(file) : null
+  return (
+    <form
+      className="margin-top-2"
+      aria-labelledby={`${id}-heading`}
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault()
+        if (!file || problem) return
+        upload.mutate(
+          { orgId, file },
+          {
+            onSuccess: (doc) => {
+              setDone(`${doc.filename} was uploaded and stored encrypted.`)
+              setFile(null)
+              // A new input element: the old one would still show the uploaded file's name.
+              setInputKey((k) => k + 1)
+            },
+          },
+        )
+      }}
+    >
+      <h3 id={`${id}-heading`} className="margin-bottom-1">
+        Upload a document
+      </h3>
+      <ProblemAlert error={upload.error} />
+      {done ? (
+        <p className="usa-alert__text" role="status">
+          {done}
+        </p>
+      ) : null}
+      <label className="usa-label" htmlFor={`${id}-file`}>
+        Evidence document
+      </label>
+      <span className="usa-hint" id={`${id}-hint`}>
+        PDF, PNG, JPEG or plain text, at most 5 MiB. Only the program can read it.
+      </span>
+      <input
+        key={inputKey}
+        id={`${id}-file`}
+        name="evidence"
+        className="usa-file-input"
+        type="file"
+        accept={EVIDENCE_TYPES.join(',')}
+        aria-describedby={`${id}-hint${problem ? ` ${id}-problem` : ''}`}
+        onChange={(e) => {
+          setDone(null)
+          upload.reset()
+          setFile(e.target.files?.[0] ?? null)
+        }}
+      />
+      {problem ? (
+        <span className="usa-error-message" id={`${id}-problem`} role="alert">
+          {problem}
+        </span>
+      ) : null}
+      <Button
+        type="submit"
+        className="margin-top-2"
+        disabled={!file || Boolean(problem) || upload.isPending}
+      >
+        {upload.isPending ? 'Uploading…' : 'Upload (stored encrypted)'}
+      </Button>
+    </form>
   )
 }
 

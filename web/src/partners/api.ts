@@ -338,6 +338,33 @@ export function useGrantAction() {
   )
 }
 
+/** What the server accepts as vetting evidence (checked again there, against the file's first bytes). */
+export const EVIDENCE_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'text/plain'] as const
+export const EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+
+/** Base64 of a file's bytes, a slice at a time so a large file does not overflow the argument list. */
+async function base64Of(file: Blob): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer())
+  let binary = ''
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(binary)
+}
+
+/** Uploads one vetting evidence document; the server stores it encrypted. */
+export function useUploadEvidence() {
+  return usePartnersChange(async (a: { orgId: string; file: File }) =>
+    post<PartnerDetail['evidence'][number]>(
+      `/api/partners/${encodeURIComponent(a.orgId)}/evidence`,
+      {
+        filename: a.file.name,
+        contentType: a.file.type,
+        contentBase64: await base64Of(a.file),
+      },
+    ),
+  )
+}
+
 export function useRecordVetting() {
   return usePartnersChange(
     (a: { orgId: string; status: 'vetted' | 'rejected' | 'suspended'; notes: string }) =>
