@@ -195,6 +195,8 @@ export async function createServices(rt: Runtime): Promise<Services> {
     jobs: rt.jobs,
     // Scripted models stand in for a lab endpoint only on demo servers (EARLYWATCH_DEMO).
     allowScriptedModels: rt.settings.demo,
+    // The solvability check plays reference solutions of tool-using tasks in a sandbox.
+    sandboxes: async () => bwrapProvider(),
   })
   // Controlled tasks are built in the worker from the vault, items decrypted in memory only.
   registry.addResolver('controlled:', (ref) => benchmark.controlledTask(ref))
