@@ -8,13 +8,14 @@
  *   differences, the engine's statistics): a frontier model scoring significantly below a
  *   known, weaker reference is a sign it is holding back.
  */
+
+import type { Sample, Task } from '../evals/model.ts'
 import { createModel } from '../evals/providers/index.ts'
 import { type MockScript, mockCall } from '../evals/providers/mockllm.ts'
 import { runTask } from '../evals/runner.ts'
 import type { SandboxProvider } from '../evals/sandbox-port.ts'
 import { FLAG_PATTERN } from '../evals/scorers.ts'
 import { pairedComparison } from '../evals/stats.ts'
-import type { Sample, Task } from '../evals/model.ts'
 
 /** Solution steps by sample id; an item without steps answers with its first target. */
 export type Solutions = ReadonlyMap<string, readonly string[]>
@@ -32,7 +33,10 @@ export function referenceScript(solutions: Solutions): MockScript {
     if (req.tools?.some((t) => t.name === 'submit')) {
       const step = steps[turn]
       if (step !== undefined)
-        return { content: `Step ${turn + 1}.`, toolCalls: [{ name: 'bash', arguments: { cmd: step } }] }
+        return {
+          content: `Step ${turn + 1}.`,
+          toolCalls: [{ name: 'bash', arguments: { cmd: step } }],
+        }
       const last = req.messages.filter((m) => m.role === 'tool').at(-1)?.content ?? ''
       const answer = new RegExp(FLAG_PATTERN).exec(last)?.[0] ?? last.trim()
       return { content: 'Submitting.', toolCalls: [{ name: 'submit', arguments: { answer } }] }

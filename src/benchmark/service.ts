@@ -40,7 +40,6 @@ type ScorerSpec = z.infer<typeof ZScorer>
 import {
   type Approval,
   type Category,
-  CATEGORY_LABELS,
   compositeEstimate,
   decide,
   type Estimate,
@@ -145,7 +144,10 @@ export interface DeterminationReportView {
     createdAt: Date
   }>
   /** Reference models measured on the same items. */
-  baselines: Array<{ label: string; measures: Array<{ measure: string; estimate: Estimate | null }> }>
+  baselines: Array<{
+    label: string
+    measures: Array<{ measure: string; estimate: Estimate | null }>
+  }>
 }
 
 /** A row of the benchmark area's list of determinations. */
@@ -722,7 +724,10 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
         if (name.startsWith('mockllm/') && !deps.allowScriptedModels)
           throw invalid(field, 'scripted models (mockllm/…) run only on a demo or test server')
       }
-      if (opts.skipSandboxedTasks && !(opts.model?.startsWith('mockllm/') && deps.allowScriptedModels))
+      if (
+        opts.skipSandboxedTasks &&
+        !(opts.model?.startsWith('mockllm/') && deps.allowScriptedModels)
+      )
         throw invalid(
           'skipSandboxedTasks',
           'only a demo run with a scripted model may leave out the sandboxed tasks',
@@ -1125,7 +1130,9 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
             ? `Sandbagging signal${ref.flagged ? ' FLAGGED' : ''}: ${ref.note}`
             : 'Sandbagging signal: no reference model was run',
           ...(d.elicitation.skippedTasks?.length
-            ? [`Tasks left out (demo run without sandbox): ${d.elicitation.skippedTasks.join(', ')}`]
+            ? [
+                `Tasks left out (demo run without sandbox): ${d.elicitation.skippedTasks.join(', ')}`,
+              ]
             : []),
         ],
         previous: previous.map((p) => ({

@@ -514,7 +514,10 @@ export interface Elicitation {
   reference?: {
     model: string
     /** The reference model's scores (aggregates only), measured on the same items. */
-    measures: Array<{ measure: string; estimate: { mean: number; low: number; high: number; n: number } | null }>
+    measures: Array<{
+      measure: string
+      estimate: { mean: number; low: number; high: number; n: number } | null
+    }>
     /** Submission model − reference model on the items both scored. */
     paired: { n: number; diff: number; low: number; high: number; p: number }
     /** The model scored significantly below the reference: a sign of sandbagging. */
