@@ -14,9 +14,10 @@ test('the demo seeds covered, not covered and inconclusive determinations with t
     elicitation: Record<string, unknown>
     submission_id: string
   }>('SELECT outcome, elicitation, submission_id FROM benchmark_determination ORDER BY created_at')
+  // Oldest first: Atlas-2.5 (inconclusive, then covered), Gale-6.5 (inconclusive), Gale-7 (not covered).
   assert.deepEqual(
     rows.rows.map((r) => r.outcome),
-    ['not_covered', 'inconclusive', 'covered'],
+    ['inconclusive', 'covered', 'inconclusive', 'not_covered'],
   )
   for (const r of rows.rows) {
     const e = r.elicitation as {
@@ -28,9 +29,9 @@ test('the demo seeds covered, not covered and inconclusive determinations with t
     )
     assert.ok(e.skippedTasks?.length, 'the demo leaves out the sandboxed tasks, and says so')
   }
-  const weak = rows.rows[0]!.elicitation as { reference?: { flagged: boolean } }
+  const weak = rows.rows[3]!.elicitation as { reference?: { flagged: boolean } }
   assert.equal(weak.reference?.flagged, true, 'the weak model is flagged against the reference')
-  const strong = rows.rows[2]!.elicitation as { reference?: { flagged: boolean } }
+  const strong = rows.rows[1]!.elicitation as { reference?: { flagged: boolean } }
   assert.equal(strong.reference?.flagged, false)
   // Every determined demo submission got there through its determination.
   const subs = await rt.db.query<{ state: string }>(

@@ -213,10 +213,8 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
       publicReleaseAt: iso(17),
     })
     await (await asOf(27)).accept(officer, s.id, { reason: 'Accepted on receipt.' })
-    // The first run is inconclusive (the submission becomes determined); a second, after the
-    // lab updated the model, settles it: covered. Both determinations stay on record.
-    await determine(4, s.id, inconclusive!, false)
-    await determine(2, s.id, covered!, true)
+    // Not covered, and well below the reference model on the same items: a sandbagging signal.
+    await determine(2, s.id, notCovered!, true)
     submissions++
   }
   // 4. Released to trusted partners after its window; the lab moved the date earlier once.
@@ -237,7 +235,7 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
       partnerReleaseAt: iso(-4),
       reason: 'Partner pilot brought forward by two days.',
     })
-    await determine(5, s.id, notCovered!, true)
+    await determine(5, s.id, inconclusive!, false)
     await (await asOf(4)).transition(officer, s.id, {
       to: 'partner_access',
       reason: 'Partner release date reached.',
@@ -259,6 +257,25 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     await (await asOf(6)).withdraw(northwind, s.id, {
       reason: 'Release cancelled for commercial reasons.',
     })
+    submissions++
+  }
+  // 6. Determined twice: the first run was inconclusive; a second run after the lab updated the
+  // model settled it (covered). Both determinations stay on record; the report compares them.
+  {
+    const p = await asOf(18)
+    const s = await p.register(meridian, {
+      modelName: 'Atlas-2.5',
+      modelVersion: '2026.09',
+      description: 'Agentic coding model with a sandboxed tool-use harness.',
+      intendedCapabilities: ['coding', 'agentic tool use'],
+      endpoint: endpoint('https://api.meridian.example/v1', 'openai', 'atlas-2-5'),
+      offeredDays: 21,
+      partnerReleaseAt: iso(6),
+      publicReleaseAt: iso(25),
+    })
+    await (await asOf(16)).accept(officer, s.id, { reason: 'Endpoint verified.' })
+    await determine(12, s.id, inconclusive!, false)
+    await determine(10, s.id, covered!, true)
     submissions++
   }
   // The clearinghouse: findings made with Gale-7 (the demo pre-release model), triage, a case under embargo.
