@@ -113,13 +113,16 @@ test('policy approval, the vault, determination reports for the officer and the 
   const galeReport = page.url()
   const officerChart = await chartDrawn(page)
   assert.equal(officerChart.thresholds, officerChart.rows, 'a threshold tick on every row')
-  assert.ok(officerChart.bars >= 4 && officerChart.errorBars >= 1, JSON.stringify(officerChart))
+  // A weak model's bars can be zero wide (a zero mean draws no rectangle); the ticks and
+  // interval whiskers are there on every measured row.
+  assert.ok(officerChart.bars >= 1 && officerChart.errorBars >= 1, JSON.stringify(officerChart))
   assert.equal(officerChart.baselines, officerChart.rows, 'the reference model on every row')
   await page
+    .getByTestId('alert')
     .getByText(/Sandbagging signal: The model scored .* below the reference model/)
     .waitFor()
   await page.getByText(/Passed before the run: \d+ of \d+ items/).waitFor()
-  await page.getByRole('cell', { name: /Reference model mockllm\/oracle-35/ }).waitFor()
+  await page.getByRole('rowheader', { name: /Reference model mockllm\/oracle-35/ }).waitFor()
   await shot(page, 'determination-officer.png')
 
   // The lab (Meridian): its own report, with its earlier determination and the baseline.
@@ -136,7 +139,8 @@ test('policy approval, the vault, determination reports for the officer and the 
   await page.getByRole('main').getByText('Covered frontier model').first().waitFor()
   const labChart = await chartDrawn(page)
   assert.equal(labChart.thresholds, labChart.rows)
-  assert.ok(labChart.bars >= 4 && labChart.errorBars >= 1, JSON.stringify(labChart))
+  assert.equal(labChart.bars, labChart.rows, 'a covered model has a bar on every row')
+  assert.ok(labChart.errorBars >= 1, JSON.stringify(labChart))
   await page.getByRole('link', { name: 'Atlas-2.5 2026.09 (this submission)' }).waitFor()
   await page.getByText('No sign of sandbagging', { exact: false }).first().waitFor()
   await shot(page, 'determination-lab.png')
@@ -178,6 +182,12 @@ test('policy approval, the vault, determination reports for the officer and the 
   assert.ok(session.responses.length > 20, `${session.responses.length} responses scanned`)
   assert.ok(server.output().length > 0, 'the server log was captured')
   assert.ok(!server.output().includes(DEMO_CANARY), 'no canary in the server log')
-  assert.deepEqual(problems, [])
+  // The only failed loads are the three denied reads of the other lab's determination above.
+  const denied = problems.filter((p) => /status of 404/.test(p))
+  assert.equal(denied.length, 3, problems.join('\n'))
+  assert.deepEqual(
+    problems.filter((p) => !denied.includes(p)),
+    [],
+  )
   session.passed()
 })

@@ -110,7 +110,14 @@ export function ThresholdChart({
           />
           <Legend />
           <Bar dataKey="mean" name="Score" fill="#005ea2" maxBarSize={30} isAnimationActive={false}>
-            <ErrorBar dataKey="err" width={8} strokeWidth={2} stroke="#1b1b1b" direction="x" />
+            <ErrorBar
+              dataKey="err"
+              width={8}
+              strokeWidth={2}
+              stroke="#1b1b1b"
+              direction="x"
+              isAnimationActive={false}
+            />
           </Bar>
           <Scatter
             dataKey="threshold"
