@@ -161,10 +161,9 @@ test('policy approval, the vault, determination reports for the officer and the 
     .getByRole('link', { name: 'Atlas-2.5 2026.09' })
     .click()
   await page.getByRole('heading', { name: 'Atlas-2.5 2026.09', level: 1 }).waitFor()
-  assert.equal(
-    await page.getByRole('region', { name: 'Determinations' }).getByRole('link').count(),
-    2,
-  )
+  const labDets = page.getByRole('region', { name: 'Determinations' })
+  await labDets.getByRole('link').first().waitFor()
+  assert.equal(await labDets.getByRole('link').count(), 2, 'both determinations, none overwritten')
 
   // The canary scan: of everything the browser received and the server logged, only the
   // custodian's responses carry the canary.
