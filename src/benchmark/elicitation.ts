@@ -58,7 +58,7 @@ export function usesTools(task: Pick<Task, 'solver'> | { config: unknown }): boo
 
 /**
  * Plays each sample's reference solution through the task; returns the samples that did not
- * score full marks on every scorer, with why.
+ * score full marks on every scorer, with why (in words that quote nothing of the item).
  */
 export async function unsolvable(
   task: Task,
@@ -80,17 +80,19 @@ export async function unsolvable(
     maxSandboxes: 4,
     ...(sandboxes ? { sandboxProvider: sandboxes } : {}),
   })
+  // Reasons name the scorer and the score only: a scorer's explanation or an error message can
+  // quote the item (its target, its files), and these reasons reach program staff.
   const out: Unsolvable[] = []
   for (const r of results) {
     if (r.error) {
-      out.push({ sampleId: r.sampleId, reason: r.error })
+      out.push({ sampleId: r.sampleId, reason: 'its reference solution did not run to the end' })
       continue
     }
     const failed = Object.entries(r.scores).find(([, s]) => s.value < 1)
     if (failed)
       out.push({
         sampleId: r.sampleId,
-        reason: `${failed[0]} scored ${failed[1].value}${failed[1].explanation ? `: ${failed[1].explanation}` : ''}`,
+        reason: `its reference solution scored ${failed[1].value} on the ${failed[0]} scorer`,
       })
   }
   return out

@@ -484,8 +484,7 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
       const failed = await unsolvable(task, samples, solutions, usesTools(t) ? provider : undefined)
       for (const f of failed) {
         const key = items.find((i) => i.itemId === f.sampleId)?.key ?? f.sampleId
-        // The reason is the scorer's or the sandbox's words; a flag in it is this check's own, fresh one.
-        problems.push(`task ${t.key} (${t.name}), item ${key}: ${f.reason.slice(0, 300)}`)
+        problems.push(`task ${t.key} (${t.name}), item ${key}: ${f.reason}`)
       }
     }
     if (problems.length)
