@@ -6,7 +6,9 @@ import { scorerOf, solverOf } from '../evals/bundle.ts'
 import type { Sample, Task } from '../evals/model.ts'
 import { bwrapProvider } from '../evals/sandbox/bwrap.ts'
 import { pairedComparison } from '../evals/stats.ts'
-import { referenceScript, sandbaggingSignal, unsolvable } from './elicitation.ts'
+import { checkBundle, freshSecrets, withSecrets } from './bundle.ts'
+import { demoBundleManifest } from './demo-bundle.ts'
+import { referenceScript, sandbaggingSignal, unsolvable, usesTools } from './elicitation.ts'
 
 test('the sandbagging signal is the engine’s paired comparison, flagged only when wholly below zero', () => {
   const ids = Array.from({ length: 30 }, (_, i) => `t/${i}`)
@@ -74,4 +76,39 @@ test('CTF reference solutions run in the sandbox: a working one passes, a broken
   assert.deepEqual(failed, [
     { sampleId: 'broken', reason: 'its reference solution scored 0 on the flag scorer' },
   ])
+})
+
+test('every item of the demo bundle passes the solvability check (its CTF items in the sandbox)', {
+  skip: hasBwrap ? false : 'bubblewrap is not installed (apt-get install bubblewrap)',
+}, async () => {
+  const checked = checkBundle(demoBundleManifest(), new Map())
+  assert.ok(checked.ok)
+  const provider = bwrapProvider()
+  let items = 0
+  for (const { task, items: contents } of checked.bundle.tasks) {
+    const filled = contents.map((c) => withSecrets(c, freshSecrets(c.secrets)))
+    const samples: Sample[] = filled.map((c) => ({
+      id: c.id,
+      input: c.input,
+      target: c.target,
+      ...(c.choices ? { choices: c.choices } : {}),
+      metadata: {},
+      ...(c.setup ? { setup: c.setup } : {}),
+    }))
+    const engineTask: Task = {
+      name: task.id,
+      dataset: async () => samples,
+      solver: task.solver.map(solverOf),
+      scorers: task.scorers.map(scorerOf),
+    }
+    const failed = await unsolvable(
+      engineTask,
+      samples,
+      new Map(filled.map((c) => [c.id, c.solution ?? []])),
+      usesTools(engineTask) ? provider : undefined,
+    )
+    assert.deepEqual(failed, [], task.id)
+    items += samples.length
+  }
+  assert.equal(items, 42)
 })
