@@ -236,7 +236,7 @@ test('only a program officer starts a determination run', async (t) => {
 })
 
 test('a reference model on the same items: the report’s baseline, and a sandbagging signal when the model scores well below it', async (t) => {
-  const { services, officer, lab, sub } = await setup(t)
+  const { rt, services, officer, lab, sub, custodian } = await setup(t)
   const { benchmark, evals } = services
   const determine = async (model: string, referenceModel: string) => {
     const run = await benchmark.startDetermination(officer.principal, sub.id, {
@@ -288,6 +288,45 @@ test('a reference model on the same items: the report’s baseline, and a sandba
   assert.ok(!JSON.stringify(report).includes('Controlled question'), 'no item content')
   const pdf = await benchmark.reportPdf(lab.principal, honest.id)
   assert.equal(pdf.subarray(0, 5).toString(), '%PDF-')
+
+  // Per-item results of controlled samples are sealed at rest: no score in clear in the table…
+  const [run] = await benchmark.runs(officer.principal, sub.id)
+  const evalRunId = run!.tasks[0]!.evalRunId
+  const stored = await rt.db.query<{ score: number | null; scores: Record<string, unknown> }>(
+    'SELECT score, scores FROM eval_samples WHERE run_id = $1',
+    [evalRunId],
+  )
+  assert.equal(stored.rows.length, 40)
+  for (const row of stored.rows) {
+    assert.equal(row.score, null)
+    assert.deepEqual(Object.keys(row.scores), ['$sealed'])
+    assert.ok(!JSON.stringify(row.scores).includes('explanation'))
+  }
+  // …opened in memory for the determination and the run's aggregates.
+  const opened = await evals.scored(evalRunId)
+  assert.ok(opened.every((r) => typeof r.score === 'number' && 'choice' in r.scores))
+  assert.ok((await evals.report(evalRunId)).summary)
+
+  // Over HTTP, per-sample results and transcripts of a controlled run are the custodian's alone.
+  const app = await createHttpApp(rt, services)
+  t.after(() => app.close())
+  const sampleId = opened[0]!.sampleId
+  for (const url of [
+    `/api/evals/runs/${evalRunId}/samples`,
+    `/api/evals/runs/${evalRunId}/samples/${sampleId}/1`,
+    `/api/evals/runs/${evalRunId}/export`,
+  ]) {
+    const denied = await app.inject({ url, headers: bearer(officer.token) })
+    assert.equal(denied.statusCode, 403, url)
+    assert.match(denied.json().detail, /for the benchmark custodian/)
+    const allowed = await app.inject({ url, headers: bearer(custodian.token) })
+    assert.equal(allowed.statusCode, 200, `${url}: ${allowed.body.slice(0, 200)}`)
+  }
+  const aggregates = await app.inject({
+    url: `/api/evals/runs/${evalRunId}`,
+    headers: bearer(officer.token),
+  })
+  assert.equal(aggregates.statusCode, 200, 'the officer still sees the run’s aggregates')
 })
 
 test('the solvability check blocks a campaign whose item no longer passes, naming task and item; nothing starts', async (t) => {
