@@ -82,7 +82,11 @@ export async function runDemoDetermination(
   officer: Principal,
   submissionId: string,
   model: string,
-  opts: { reference?: boolean } = {},
+  opts: {
+    reference?: boolean
+    /** The services at the time the run ends (later than `services`), so it has a duration. */
+    settleWith?: Pick<Services, 'benchmark'>
+  } = {},
 ): Promise<string> {
   const run = await services.benchmark.startDetermination(officer, submissionId, {
     model,
@@ -90,7 +94,7 @@ export async function runDemoDetermination(
     ...(opts.reference ? { referenceModel: DEMO_REFERENCE_MODEL } : {}),
   })
   for (const t of run.tasks) await services.evals.runHere(t.evalRunId)
-  const settled = await services.benchmark.settleRun(run.id)
+  const settled = await (opts.settleWith ?? services).benchmark.settleRun(run.id)
   if (!settled.determinationId)
     throw new Error(`the demo determination run ${run.id} ended ${settled.state}`)
   return settled.determinationId

@@ -149,19 +149,19 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
   // determined submissions below are determined by real determination runs.
   await seedBenchmarkDemo(rt, services.translog, principals)
   /** Runs the controlled benchmark on a submission as the officer, `ago` days before now. */
+  // Demo data: scripted models stand in for the labs' endpoints whatever the server's mode.
+  const demoServices = (at: number) =>
+    createServices({
+      ...rt,
+      clock: { now: () => new Date(at) },
+      settings: { ...rt.settings, demo: true },
+    })
+  /** A run started `ago` days before now, settled 40 minutes later (demo data: a duration to show). */
   const determine = async (ago: number, submissionId: string, model: string, reference: boolean) =>
-    runDemoDetermination(
-      // Demo data: scripted models stand in for the labs' endpoints whatever the server's mode.
-      await createServices({
-        ...rt,
-        clock: { now: () => new Date(now - days(ago)) },
-        settings: { ...rt.settings, demo: true },
-      }),
-      officer,
-      submissionId,
-      model,
-      { reference },
-    )
+    runDemoDetermination(await demoServices(now - days(ago)), officer, submissionId, model, {
+      reference,
+      settleWith: await demoServices(now - days(ago) + 40 * 60_000),
+    })
   const [notCovered, inconclusive, covered] = DEMO_DETERMINATIONS.map((d) => d.model)
 
   let submissions = 0
