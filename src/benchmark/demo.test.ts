@@ -33,6 +33,8 @@ test('the demo seeds covered, not covered and inconclusive determinations with t
   assert.equal(weak.reference?.flagged, true, 'the weak model is flagged against the reference')
   const strong = rows.rows[1]!.elicitation as { reference?: { flagged: boolean } }
   assert.equal(strong.reference?.flagged, false)
+  // The evaluation engine's own demo runs are still made after the controlled runs.
+  assert.ok((await services.evals.listRuns({ task: 'seceval-mcq', limit: 1, offset: 0 })).total > 0)
   // Every determined demo submission got there through its determination.
   const subs = await rt.db.query<{ state: string }>(
     `SELECT DISTINCT s.state FROM submission s JOIN benchmark_determination d ON d.submission_id = s.id`,
