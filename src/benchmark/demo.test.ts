@@ -14,10 +14,10 @@ test('the demo seeds covered, not covered and inconclusive determinations with t
     elicitation: Record<string, unknown>
     submission_id: string
   }>('SELECT outcome, elicitation, submission_id FROM benchmark_determination ORDER BY created_at')
-  // Oldest first: Atlas-2.5 (inconclusive, then covered), Gale-6.5 (inconclusive), Gale-7 (not covered).
+  // Oldest first: Atlas-2.5 (covered), Gale-6.5 (inconclusive), Gale-7 (not covered).
   assert.deepEqual(
     rows.rows.map((r) => r.outcome),
-    ['inconclusive', 'covered', 'inconclusive', 'not_covered'],
+    ['covered', 'inconclusive', 'not_covered'],
   )
   for (const r of rows.rows) {
     const e = r.elicitation as {
@@ -29,10 +29,8 @@ test('the demo seeds covered, not covered and inconclusive determinations with t
     )
     assert.ok(e.skippedTasks?.length, 'the demo leaves out the sandboxed tasks, and says so')
   }
-  const weak = rows.rows[3]!.elicitation as { reference?: { flagged: boolean } }
+  const weak = rows.rows[2]!.elicitation as { reference?: { flagged: boolean } }
   assert.equal(weak.reference?.flagged, true, 'the weak model is flagged against the reference')
-  const strong = rows.rows[1]!.elicitation as { reference?: { flagged: boolean } }
-  assert.equal(strong.reference?.flagged, false)
   // The evaluation engine's own demo runs are still made after the controlled runs.
   assert.ok((await services.evals.listRuns({ task: 'seceval-mcq', limit: 1, offset: 0 })).total > 0)
   // Every determined demo submission got there through its determination.

@@ -29,7 +29,8 @@ export const DEMO_POLICY_V1 = {
       knowledge: 1,
     },
   },
-  epochs: 3,
+  // Two epochs keep the demo's first start quick; a real policy asks for more.
+  epochs: 2,
   minSamplesPerCategory: 6,
   rationale:
     'Thresholds sit where a model would give a novice meaningful uplift in finding and exploiting vulnerabilities.',

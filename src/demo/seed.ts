@@ -259,8 +259,7 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     })
     submissions++
   }
-  // 6. Determined twice: the first run was inconclusive; a second run after the lab updated the
-  // model settled it (covered). Both determinations stay on record; the report compares them.
+  // 6. Determined: covered.
   {
     const p = await asOf(18)
     const s = await p.register(meridian, {
@@ -274,8 +273,7 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
       publicReleaseAt: iso(25),
     })
     await (await asOf(16)).accept(officer, s.id, { reason: 'Endpoint verified.' })
-    await determine(12, s.id, inconclusive!, false)
-    await determine(10, s.id, covered!, true)
+    await determine(10, s.id, covered!, false)
     submissions++
   }
   // The clearinghouse: findings made with Gale-7 (the demo pre-release model), triage, a case under embargo.

@@ -101,7 +101,7 @@ test('policy approval, the vault, determination reports for the officer and the 
   await page.getByRole('link', { name: 'Determinations' }).click()
   await page.getByRole('heading', { name: 'Determinations', level: 1 }).waitFor()
   await page.getByRole('link', { name: 'Gale-7 7.0' }).waitFor()
-  assert.equal(await page.getByRole('row').count(), 1 + 4, 'four demo determinations')
+  assert.equal(await page.getByRole('row').count(), 1 + 3, 'the three demo determinations')
   // From the submission page: Gale-7's determination.
   await page.getByRole('link', { name: 'Program overview' }).first().click()
   await page.getByRole('link', { name: 'Gale-7', exact: true }).click()
@@ -122,6 +122,8 @@ test('policy approval, the vault, determination reports for the officer and the 
     .getByText(/Sandbagging signal: The model scored .* below the reference model/)
     .waitFor()
   await page.getByText(/Passed before the run: \d+ of \d+ items/).waitFor()
+  // Compared with the lab's earlier determination (its other model) and the baseline model.
+  await page.getByRole('link', { name: 'Gale-6.5 6.5.2' }).waitFor()
   await page.getByRole('rowheader', { name: /Reference model mockllm\/oracle-35/ }).waitFor()
   await shot(page, 'determination-officer.png')
 
@@ -132,7 +134,7 @@ test('policy approval, the vault, determination reports for the officer and the 
   await page.getByRole('link', { name: 'Determinations' }).click()
   await page.getByRole('heading', { name: 'Determinations', level: 1 }).waitFor()
   await page.getByRole('link', { name: 'Atlas-2.5 2026.09' }).first().waitFor()
-  assert.equal(await page.getByRole('row').count(), 1 + 2, 'the lab sees its own two')
+  assert.equal(await page.getByRole('row').count(), 1 + 1, 'the lab sees its own one')
   assert.equal(await page.getByRole('cell', { name: 'Northwind Labs' }).count(), 0)
   await page.getByRole('link', { name: 'Atlas-2.5 2026.09' }).first().click()
   await page.getByRole('heading', { name: 'Determination: Atlas-2.5 2026.09', level: 1 }).waitFor()
@@ -141,8 +143,9 @@ test('policy approval, the vault, determination reports for the officer and the 
   assert.equal(labChart.thresholds, labChart.rows)
   assert.equal(labChart.bars, labChart.rows, 'a covered model has a bar on every row')
   assert.ok(labChart.errorBars >= 1, JSON.stringify(labChart))
-  await page.getByRole('link', { name: 'Atlas-2.5 2026.09 (this submission)' }).waitFor()
-  await page.getByText('No sign of sandbagging', { exact: false }).first().waitFor()
+  await page.getByText('The lab has no earlier determination.').waitFor()
+  await page.getByText('No reference model was run.').waitFor()
+  await page.getByText(/Passed before the run: \d+ of \d+ items/).waitFor()
   await shot(page, 'determination-lab.png')
   // Another lab's report is not there for this lab, not even by address.
   const foreignId = galeReport.split('/determinations/')[1]!
@@ -163,7 +166,7 @@ test('policy approval, the vault, determination reports for the officer and the 
   await page.getByRole('heading', { name: 'Atlas-2.5 2026.09', level: 1 }).waitFor()
   const labDets = page.getByRole('region', { name: 'Determinations' })
   await labDets.getByRole('link').first().waitFor()
-  assert.equal(await labDets.getByRole('link').count(), 2, 'both determinations, none overwritten')
+  assert.equal(await labDets.getByRole('link').count(), 1)
 
   // The canary scan: of everything the browser received and the server logged, only the
   // custodian's responses carry the canary.
