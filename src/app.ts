@@ -2,6 +2,7 @@
  * The composition root: builds each capability's service from the runtime, registers job
  * definitions and handlers, and assembles the HTTP server. The only file that knows them all.
  */
+
 import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/routes.ts'
@@ -32,6 +33,7 @@ import { notificationsRoutes } from './notifications/routes.ts'
 import { createNotificationsService, type NotificationsService } from './notifications/service.ts'
 import { partnersRoutes } from './partners/routes.ts'
 import { createPartnersService, type PartnersService } from './partners/service.ts'
+import type { Envelope } from './platform/crypto/envelope.ts'
 import { adminRoutes } from './platform/http/admin-routes.ts'
 import { buildHttp } from './platform/http/server.ts'
 import type { Runtime } from './platform/runtime.ts'
@@ -182,6 +184,12 @@ export async function createServices(rt: Runtime): Promise<Services> {
       open: async (bytes, ref) =>
         rt.envelopes.decrypt(JSON.parse(bytes.toString('utf8')), `eval-transcript:${ref.runId}`),
     },
+    // Per-item results of the controlled benchmark are as secret as its items: sealed at rest.
+    results: {
+      applies: (taskRef) => taskRef.startsWith('controlled:'),
+      seal: (bytes, runId) => rt.envelopes.encrypt(bytes, `eval-results:${runId}`),
+      open: (sealed, runId) => rt.envelopes.decrypt(sealed as Envelope, `eval-results:${runId}`),
+    },
   })
   const benchmark = createBenchmarkService({
     db: rt.db,
@@ -195,6 +203,8 @@ export async function createServices(rt: Runtime): Promise<Services> {
     jobs: rt.jobs,
     // Scripted models stand in for a lab endpoint only on demo servers (EARLYWATCH_DEMO).
     allowScriptedModels: rt.settings.demo,
+    // The solvability check plays reference solutions of tool-using tasks in a sandbox.
+    sandboxes: async () => bwrapProvider(),
   })
   // Controlled tasks are built in the worker from the vault, items decrypted in memory only.
   registry.addResolver('controlled:', (ref) => benchmark.controlledTask(ref))
@@ -252,7 +262,13 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
         plugin: clearinghouseRoutes({ clearinghouse: services.clearinghouse }),
       },
       { prefix: '/api', plugin: benchmarkRoutes({ benchmark: services.benchmark }) },
-      { prefix: '/api', plugin: evalsRoutes({ evals: services.evals }) },
+      {
+        prefix: '/api',
+        plugin: evalsRoutes({
+          evals: services.evals,
+          restricted: (runId) => services.benchmark.isControlledEvalRun(runId),
+        }),
+      },
       // Public: the C2SP tlog-tiles endpoints under /log/ and the JSON proof API under /api/log.
       { prefix: '', plugin: translogRoutes({ translog: services.translog }) },
       { prefix: '', plugin: witnessRoutes({ witnesses: services.witnesses }) },

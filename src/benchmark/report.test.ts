@@ -92,3 +92,33 @@ test('the report PDF renders: a valid PDF whose page, turned into an image, is n
   assert.ok(share > 0.01, `only ${(share * 100).toFixed(2)}% of the page has ink: blank`)
   assert.ok(share < 0.5, 'the page is mostly dark: not a rendered report')
 })
+
+test('the PDF carries the comparisons: the lab’s earlier determinations and the baseline models', async (t) => {
+  const pdf = await renderReportPdf({
+    ...report,
+    elicitation: [
+      'Sandbagging signal FLAGGED: the model scored 30.0 points below the reference model',
+    ],
+    baselines: [
+      {
+        label: 'Reference model mockllm/oracle-35',
+        composite: { mean: 0.39, low: 0.3, high: 0.48, n: 36 },
+      },
+    ],
+  })
+  const dir = mkdtempSync(path.join(tmpdir(), 'ew-report-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(path.join(dir, 'report.pdf'), pdf)
+  let text: string
+  try {
+    text = execFileSync('pdftotext', ['-layout', path.join(dir, 'report.pdf'), '-']).toString()
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return t.skip('pdftotext (Debian package poppler-utils) is not installed')
+    throw err
+  }
+  assert.match(text, /Previous determinations of this lab/)
+  assert.match(text, /Atlas 1\.0 \(2026-09-01\): Not a covered frontier model, composite 30\.0%/)
+  assert.match(text, /Reference model mockllm\/oracle-35: composite 39\.0% \[30\.0%, 48\.0%\]/)
+  assert.match(text, /Sandbagging signal FLAGGED/)
+})

@@ -70,7 +70,7 @@ test('need to know over HTTP: the canary appears only in responses to the custod
     headers: bearer(officer.token),
   })
   assert.equal(overview.statusCode, 200)
-  assert.equal(overview.json().items[0].tasks.length, 6)
+  assert.equal(overview.json().items[0].tasks.length, 8)
   const labView = await app.inject({
     method: 'GET',
     url: '/api/benchmark/bundles',

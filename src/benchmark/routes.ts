@@ -95,6 +95,36 @@ export const ZDetermination = z.object({
     finishedAt: z.string(),
     model: z.string(),
   }),
+  elicitation: z
+    .object({
+      solvability: z
+        .object({
+          checked: z.number().int(),
+          passed: z.number().int(),
+          tasks: z.number().int(),
+          at: z.string(),
+        })
+        .optional()
+        .describe('Every item’s reference solution passed before the run started'),
+      reference: z
+        .object({
+          model: z.string(),
+          measures: z.array(z.object({ measure: z.string(), estimate: ZEst.nullable() })),
+          paired: z.object({
+            n: z.number().int(),
+            diff: z.number(),
+            low: z.number(),
+            high: z.number(),
+            p: z.number(),
+          }),
+          flagged: z.boolean(),
+          note: z.string(),
+        })
+        .optional()
+        .describe('A reference model on the same items: baseline and sandbagging signal'),
+      skippedTasks: z.array(z.string()).optional(),
+    })
+    .describe('Evidence the model was really tried'),
   resultsCommitment: z
     .string()
     .describe('Salted SHA-256 of the per-item results; the log entry carries the same value'),
@@ -111,6 +141,16 @@ const ZRunOptions = z
       .describe('A scripted model (mockllm/…) instead of the lab endpoint: demo servers only'),
     maxConnections: z.number().int().min(1).max(1000).optional(),
     workers: z.number().int().min(1).max(1000).optional(),
+    referenceModel: z
+      .string()
+      .min(3)
+      .max(200)
+      .optional()
+      .describe('A reference model run on the same items: baseline and sandbagging signal'),
+    skipSandboxedTasks: z
+      .boolean()
+      .optional()
+      .describe('Demo servers with a scripted model only: leave out tasks that need a sandbox'),
   })
   .strict()
   .nullish()
@@ -138,7 +178,9 @@ const ZRun = z.object({
   plan: z.record(z.string(), z.unknown()),
   startedAt: z.date(),
   finishedAt: z.date().nullable(),
-  tasks: z.array(z.object({ taskId: z.string(), evalRunId: z.string() })),
+  tasks: z.array(
+    z.object({ taskId: z.string(), evalRunId: z.string(), role: z.enum(['subject', 'reference']) }),
+  ),
 })
 
 const ZSubParams = z
@@ -305,6 +347,77 @@ export function benchmarkRoutes(deps: { benchmark: BenchmarkService }): FastifyP
         },
       },
       async (req) => benchmark.determination(requirePrincipal(req), req.params.id),
+    )
+
+    app.get(
+      '/benchmark/determinations',
+      {
+        config: { access: { roles: [...PROGRAM_STAFF, 'lab_member'] } },
+        schema: {
+          tags,
+          summary: 'Determinations you may see (a lab: its own), newest first',
+          response: {
+            200: z.object({
+              items: z.array(
+                z.object({
+                  id: z.string(),
+                  submissionId: z.string(),
+                  labName: z.string(),
+                  modelName: z.string(),
+                  modelVersion: z.string(),
+                  outcome: z.enum(['covered', 'not_covered', 'inconclusive']),
+                  policyVersion: z.number().int(),
+                  composite: ZEst.nullable(),
+                  createdAt: z.date(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (req) => ({ items: await benchmark.allDeterminations(requirePrincipal(req)) }),
+    )
+
+    app.get(
+      '/determinations/:id/report',
+      {
+        config: { access: { roles: [...PROGRAM_STAFF, 'lab_member'] } },
+        schema: {
+          tags,
+          summary:
+            'The determination report: the determination, the lab’s earlier determinations and the baselines (aggregates only)',
+          params: ZDetParams,
+          response: {
+            200: z.object({
+              determination: ZDetermination,
+              submission: z.object({
+                id: z.string(),
+                labName: z.string(),
+                modelName: z.string(),
+                modelVersion: z.string(),
+              }),
+              previous: z.array(
+                z.object({
+                  id: z.string(),
+                  submissionId: z.string(),
+                  label: z.string(),
+                  outcome: z.enum(['covered', 'not_covered', 'inconclusive']),
+                  policyVersion: z.number().int(),
+                  composite: ZEst.nullable(),
+                  createdAt: z.date(),
+                }),
+              ),
+              baselines: z.array(
+                z.object({
+                  label: z.string(),
+                  measures: z.array(z.object({ measure: z.string(), estimate: ZEst.nullable() })),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (req) => benchmark.report(requirePrincipal(req), req.params.id),
     )
 
     app.get(

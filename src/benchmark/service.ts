@@ -9,7 +9,8 @@ import type { z } from 'zod'
 import { PROGRAM_WIDE_ROLES, type Principal } from '../accounts/model.ts'
 import type { AccountsService } from '../accounts/service.ts'
 import { scorerOf, solverOf, type ZScorer, type ZSolverStep } from '../evals/bundle.ts'
-import type { Task } from '../evals/model.ts'
+import type { Sample, Task } from '../evals/model.ts'
+import type { SandboxProvider } from '../evals/sandbox-port.ts'
 import type { EvalsService } from '../evals/service.ts'
 import type { NotificationsService } from '../notifications/service.ts'
 import type { Clock } from '../platform/clock.ts'
@@ -29,15 +30,19 @@ import {
   refusalsByCategory,
   reproducesCanary,
 } from './determination.ts'
+import { sandbaggingSignal, unsolvable, usesTools } from './elicitation.ts'
 import { SETTLE_INTERVAL_MS, SettleRun } from './jobs.ts'
-import { renderReportPdf } from './report.ts'
+import { type ReportComparison, renderReportPdf } from './report.ts'
 
 type SolverStep = z.infer<typeof ZSolverStep>
 type ScorerSpec = z.infer<typeof ZScorer>
 
 import {
   type Approval,
+  type Category,
+  compositeEstimate,
   decide,
+  type Estimate,
   type MeasureVerdict,
   type Outcome,
   type PolicyDocument,
@@ -60,6 +65,8 @@ export interface BenchmarkDeps {
   jobs?: Pick<Jobs, 'send'>
   /** Scripted models (`mockllm/…`) instead of the lab's endpoint: demos and tests only. */
   allowScriptedModels?: boolean
+  /** Sandboxes for the solvability check of tasks that use tools (asked for on first use). */
+  sandboxes?: () => Promise<SandboxProvider>
 }
 
 export interface RunPlan {
@@ -81,6 +88,14 @@ export interface StartOptions {
   model?: string | undefined
   maxConnections?: number | undefined
   workers?: number | undefined
+  /**
+   * A reference model run on the same items: its scores are the report's baseline and the
+   * paired comparison with it the sandbagging signal. `provider/model`; scripted models only
+   * where they are allowed.
+   */
+  referenceModel?: string | undefined
+  /** Demo servers with a scripted model only: leave out tasks that need a sandbox. */
+  skipSandboxedTasks?: boolean | undefined
 }
 
 /** What a lab, the program and the custodian see of a determination: aggregates only. */
@@ -96,6 +111,7 @@ export interface DeterminationView {
   refusals: Record<string, number>
   contamination: { probed: boolean; positive: boolean; detail: string }
   run: store.DeterminationRow['runSummary']
+  elicitation: store.Elicitation
   resultsCommitment: string
   logIndex: number
   createdAt: Date
@@ -113,6 +129,40 @@ export interface BundleSummary extends store.BundleRow {
   tasks: store.TaskRow[]
 }
 
+/** A determination with what its report compares it with: aggregates only. */
+export interface DeterminationReportView {
+  determination: DeterminationView
+  submission: { id: string; labName: string; modelName: string; modelVersion: string }
+  /** The lab's earlier determinations (this submission's and its other models'), newest first. */
+  previous: Array<{
+    id: string
+    submissionId: string
+    label: string
+    outcome: Outcome
+    policyVersion: number
+    composite: Estimate | null
+    createdAt: Date
+  }>
+  /** Reference models measured on the same items. */
+  baselines: Array<{
+    label: string
+    measures: Array<{ measure: string; estimate: Estimate | null }>
+  }>
+}
+
+/** A row of the benchmark area's list of determinations. */
+export interface DeterminationListItem {
+  id: string
+  submissionId: string
+  labName: string
+  modelName: string
+  modelVersion: string
+  outcome: Outcome
+  policyVersion: number
+  composite: Estimate | null
+  createdAt: Date
+}
+
 /** One item for one run, in memory only: fresh secrets filled in. */
 export interface RunItem {
   itemId: string
@@ -123,6 +173,23 @@ export interface RunItem {
 }
 
 const itemContext = (id: string) => `benchmark-item:${id}`
+
+function sampleOf(i: RunItem, primary: string | undefined): Sample {
+  return {
+    id: i.itemId,
+    input: i.content.input,
+    target: i.content.target,
+    ...(i.content.choices ? { choices: i.content.choices } : {}),
+    metadata: {
+      ...i.content.metadata,
+      ...(primary ? { category: primary } : {}),
+      group: String(i.content.metadata.group ?? i.itemId),
+      ...(i.content.choices ? { choiceCount: i.content.choices.length } : {}),
+    },
+    ...(i.content.files ? { files: i.content.files } : {}),
+    ...(i.content.setup ? { setup: i.content.setup } : {}),
+  }
+}
 const canaryContext = (id: string) => `benchmark-bundle:${id}:canaries`
 
 /** Roles that see the vault's shape (tasks, categories, counts) but no item content. */
@@ -191,6 +258,10 @@ export interface BenchmarkService {
   runs(by: Principal, submissionId: string): Promise<store.RunRow[]>
   determinations(by: Principal, submissionId: string): Promise<DeterminationView[]>
   determination(by: Principal, id: string): Promise<DeterminationView>
+  /** Determinations this person may see (program staff: all; a lab: its own), newest first. */
+  allDeterminations(by: Principal): Promise<DeterminationListItem[]>
+  /** What the report page shows: the determination, the lab's earlier ones, the baselines. */
+  report(by: Principal, id: string): Promise<DeterminationReportView>
   /** The report as a PDF; the lab's version has no per-task detail. */
   reportPdf(by: Principal, id: string): Promise<Buffer>
   /** Builds the evaluation engine's task for `controlled:<runId>:<taskId>` (in the worker). */
@@ -337,6 +408,9 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
     return by.orgKind === 'lab' && by.orgId === d.labOrgId && by.roles.includes('lab_member')
   }
 
+  const compositeOf = (m: unknown): Estimate | null =>
+    (m as MeasureVerdict[]).find((x) => x.measure === 'composite')?.estimate ?? null
+
   function toView(d: store.DeterminationRow): DeterminationView {
     return {
       id: d.id,
@@ -350,9 +424,142 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
       refusals: d.refusals,
       contamination: d.contamination,
       run: d.runSummary,
+      elicitation: d.elicitation ?? {},
       resultsCommitment: d.resultsCommitment,
       logIndex: d.logIndex,
       createdAt: d.createdAt,
+    }
+  }
+
+  /** A task's active items, decrypted in memory with fresh secrets (no exposure recorded). */
+  async function decryptedItems(taskId: string): Promise<RunItem[]> {
+    const rows = await store.itemsOfTask(db, taskId, { active: true })
+    const out: RunItem[] = []
+    for (const row of rows) {
+      const content = JSON.parse(
+        await open(row.content, itemContext(row.id), `Vault item ${row.id}`),
+      ) as VaultItemContent
+      const secrets = freshSecrets(content.secrets)
+      out.push({ itemId: row.id, key: row.key, content: withSecrets(content, secrets), secrets })
+    }
+    return out
+  }
+
+  /** The engine's task for one vault task, its dataset given by `items`. */
+  function engineTask(task: store.TaskRow, items: () => Promise<RunItem[]>): Task {
+    const config = task.config as { solver: SolverStep[]; scorers: ScorerSpec[] }
+    const primary = Object.entries(task.categories).sort((a, b) => b[1]! - a[1]!)[0]?.[0]
+    return {
+      name: `controlled/${task.key}`,
+      dataset: async () => (await items()).map((i) => sampleOf(i, primary)),
+      solver: config.solver.map(solverOf),
+      scorers: config.scorers.map(scorerOf),
+    }
+  }
+
+  /**
+   * The solvability check: every active item's reference solution, played through its task's
+   * solver and scorer (in a sandbox for tasks with tools), must pass before a campaign starts.
+   * Throws naming each task and item that fails; nothing of the items leaves this function.
+   */
+  async function checkSolvable(
+    tasks: store.TaskRow[],
+  ): Promise<NonNullable<store.Elicitation['solvability']>> {
+    let checked = 0
+    const problems: string[] = []
+    let provider: SandboxProvider | undefined
+    for (const t of tasks) {
+      const items = await decryptedItems(t.id)
+      checked += items.length
+      if (usesTools(t) && !provider) {
+        if (!deps.sandboxes) {
+          problems.push(`task ${t.key} (${t.name}) needs a sandbox and this server has none`)
+          continue
+        }
+        provider = await deps.sandboxes()
+      }
+      const task = engineTask(t, async () => items)
+      const samples = await task.dataset()
+      const solutions = new Map(items.map((i) => [i.itemId, i.content.solution ?? []]))
+      const failed = await unsolvable(task, samples, solutions, usesTools(t) ? provider : undefined)
+      for (const f of failed) {
+        const key = items.find((i) => i.itemId === f.sampleId)?.key ?? f.sampleId
+        problems.push(`task ${t.key} (${t.name}), item ${key}: ${f.reason}`)
+      }
+    }
+    if (problems.length)
+      throw new AppError(ErrorCodes.EW_CONFLICT, {
+        detail: `The benchmark did not start: the solvability check failed for ${problems.length} item${problems.length === 1 ? '' : 's'}; the custodian fixes or retires them first. ${problems.slice(0, 10).join('; ')}`,
+      })
+    return { checked, passed: checked, tasks: tasks.length, at: clock.now().toISOString() }
+  }
+
+  /**
+   * The elicitation evidence of a finished run: the solvability check done before it started,
+   * and, when a reference model ran on the same items, its scores and the paired comparison.
+   */
+  async function elicitationOf(
+    run: store.RunRow,
+    items: readonly ItemScore[],
+    weights: Array<{ taskId: string; categories: store.TaskRow['categories'] }>,
+    policy: PolicyDocument,
+  ): Promise<store.Elicitation> {
+    const evals = need(deps.evals, 'evaluation engine')
+    const planned = run.plan as {
+      solvability?: store.Elicitation['solvability']
+      referenceModel?: string
+      skippedTasks?: string[]
+    }
+    const out: store.Elicitation = {
+      ...(planned.solvability ? { solvability: planned.solvability } : {}),
+      ...(planned.skippedTasks ? { skippedTasks: planned.skippedTasks } : {}),
+    }
+    const refTasks = run.tasks.filter((t) => t.role === 'reference')
+    if (!planned.referenceModel || refTasks.length === 0) return out
+    const refItems: ItemScore[] = []
+    for (const t of refTasks) {
+      if ((await evals.getRun(t.evalRunId)).status !== 'completed') return out
+      const byItem = new Map<string, { sum: number; n: number; group: string }>()
+      for (const row of await evals.scored(t.evalRunId)) {
+        if (row.error) continue
+        const e = byItem.get(row.sampleId) ?? { sum: 0, n: 0, group: row.group ?? row.sampleId }
+        e.sum += row.score ?? 0
+        e.n++
+        byItem.set(row.sampleId, e)
+      }
+      for (const [itemId, e] of byItem)
+        refItems.push({
+          taskId: t.taskId,
+          itemId,
+          score: e.sum / e.n,
+          group: e.group,
+          refused: false,
+        })
+    }
+    const estimates = categoryEstimates(refItems, weights)
+    const measures = [
+      ...(Object.keys(policy.categories) as Category[]).map((c) => ({
+        measure: c as string,
+        estimate: estimates[c] ?? null,
+      })),
+      { measure: 'composite', estimate: compositeEstimate(policy.composite.weights, estimates) },
+    ]
+    const key = (i: ItemScore) => `${i.taskId}/${i.itemId}`
+    const signal = sandbaggingSignal(
+      new Map(items.map((i) => [key(i), i.score])),
+      new Map(refItems.map((i) => [key(i), i.score])),
+      planned.referenceModel,
+    )
+    if (!signal) return out
+    return {
+      ...out,
+      reference: {
+        model: planned.referenceModel,
+        measures,
+        paired: { n: signal.n, diff: signal.diff, low: signal.low, high: signal.high, p: signal.p },
+        flagged: signal.flagged,
+        note: signal.note,
+      },
     }
   }
 
@@ -473,15 +680,7 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
     },
 
     async itemsForRun(taskId, run) {
-      const rows = await store.itemsOfTask(db, taskId, { active: true })
-      const out: RunItem[] = []
-      for (const row of rows) {
-        const content = JSON.parse(
-          await open(row.content, itemContext(row.id), `Vault item ${row.id}`),
-        ) as VaultItemContent
-        const secrets = freshSecrets(content.secrets)
-        out.push({ itemId: row.id, key: row.key, content: withSecrets(content, secrets), secrets })
-      }
+      const out = await decryptedItems(taskId)
       const at = clock.now()
       await store.recordExposures(
         db,
@@ -520,7 +719,22 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
       const policy = await store.policyInForce(db, now)
       if (!policy) throw noPolicy()
       const bundle = await latestBundle()
-      const runPlan = plan(bundle, policy.document.epochs, sub.window.closesAt, opts)
+      const scripted = (name: string, field: string) => {
+        if (name.startsWith('mockllm/') && !deps.allowScriptedModels)
+          throw invalid(field, 'scripted models (mockllm/…) run only on a demo or test server')
+      }
+      if (
+        opts.skipSandboxedTasks &&
+        !(opts.model?.startsWith('mockllm/') && deps.allowScriptedModels)
+      )
+        throw invalid(
+          'skipSandboxedTasks',
+          'only a demo run with a scripted model may leave out the sandboxed tasks',
+        )
+      if (opts.referenceModel) scripted(opts.referenceModel, 'referenceModel')
+      const skipped = opts.skipSandboxedTasks ? bundle.tasks.filter((t) => usesTools(t)) : []
+      const tasks = bundle.tasks.filter((t) => !skipped.includes(t))
+      const runPlan = plan({ tasks }, policy.document.epochs, sub.window.closesAt, opts)
       let model: string
       let access: { baseUrl?: string; apiKey?: string } = {}
       if (opts.model) {
@@ -535,6 +749,8 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
         model = `${endpoint.protocol}/${endpoint.modelId}`
         access = { baseUrl: endpoint.baseUrl, apiKey: endpoint.credential }
       }
+      // Before anything starts: every item must still be solvable by its reference solution.
+      const solvability = await checkSolvable(tasks)
       const runId = newId('bdr')
       await db.transaction(async (tx) => {
         await store.insertRun(tx, {
@@ -544,14 +760,19 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
           policyId: policy.id,
           bundleId: bundle.id,
           model,
-          plan: runPlan as unknown as Record<string, unknown>,
+          plan: {
+            ...runPlan,
+            solvability,
+            ...(opts.referenceModel ? { referenceModel: opts.referenceModel } : {}),
+            ...(skipped.length ? { skippedTasks: skipped.map((t) => t.name) } : {}),
+          } as unknown as Record<string, unknown>,
           startedBy: by.personId,
           startedOrgId: by.orgId,
           startedAt: now,
         })
       })
       try {
-        for (const task of bundle.tasks) {
+        for (const task of tasks) {
           const started = await evals.startRun({
             task: `controlled:${runId}:${task.id}`,
             model,
@@ -564,6 +785,18 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
             createdBy: by.personId,
           })
           await store.insertRunTask(db, runId, task.id, started.id)
+          if (opts.referenceModel) {
+            const ref = await evals.startRun({
+              task: `controlled:${runId}:${task.id}`,
+              model: opts.referenceModel,
+              epochs: policy.document.epochs,
+              maxConnections: opts.maxConnections ?? 10,
+              maxErrorRate: 0.2,
+              label: `determination ${runId} · ${task.name} · reference ${opts.referenceModel}`,
+              createdBy: by.personId,
+            })
+            await store.insertRunTask(db, runId, task.id, ref.id, 'reference')
+          }
         }
       } catch (err) {
         await store.finishRun(
@@ -590,7 +823,10 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
       if (run.state !== 'running') return { state: run.state }
       const statuses = await Promise.all(run.tasks.map((t) => evals.getRun(t.evalRunId)))
       if (statuses.some((r) => r.status === 'running')) return { state: 'running' }
-      const bad = statuses.find((r) => r.status !== 'completed')
+      // A reference run that failed leaves the determination without a baseline, nothing more.
+      const bad = statuses.find(
+        (r, i) => r.status !== 'completed' && run.tasks[i]!.role !== 'reference',
+      )
       if (bad) {
         await store.finishRun(
           db,
@@ -609,7 +845,7 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
       let samples = 0
       let errors = 0
       let contaminated: string | null = null
-      for (const t of run.tasks) {
+      for (const t of run.tasks.filter((x) => x.role !== 'reference')) {
         const rows = await evals.scored(t.evalRunId)
         const byItem = new Map<
           string,
@@ -660,6 +896,9 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
       }
       if (contamination.positive)
         decision.reasons.push('Contamination probe positive: the scores may overstate the model.')
+      const elicitation = await elicitationOf(run, items, weights, policy.document)
+      if (elicitation.reference?.flagged)
+        decision.reasons.push(`Sandbagging signal: ${elicitation.reference.note}`)
       const at = clock.now()
       const salt = randomBytes(32)
       const results = items.map((i) => ({
@@ -704,6 +943,9 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
             samples,
             resultsCommitment: commitment,
             contaminationProbe: contamination.positive ? 'positive' : 'negative',
+            ...(elicitation.reference
+              ? { sandbaggingSignal: elicitation.reference.flagged ? 'flagged' : 'none' }
+              : {}),
           },
           confidential: { measures: decision.measures as unknown as Json },
         })
@@ -722,6 +964,7 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
           runSummary,
           resultsCommitment: commitment,
           results: sealedResults,
+          elicitation,
           logIndex: index,
           createdAt: at,
         })
@@ -775,16 +1018,79 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
       return toView(d)
     },
 
-    async reportPdf(by, id) {
+    async allDeterminations(by) {
+      const staff = by.roles.some((r) => (PROGRAM_WIDE_ROLES as readonly string[]).includes(r))
+      if (!staff && !(by.orgKind === 'lab' && by.roles.includes('lab_member')))
+        throw forbidden('Determinations are visible to program staff and to the lab concerned.')
+      const rows = await store.determinations(db, staff ? {} : { labOrgId: by.orgId })
+      const subs = new Map<string, Awaited<ReturnType<ProgramService['get']>>>()
+      const out: DeterminationListItem[] = []
+      for (const d of rows) {
+        if (!subs.has(d.submissionId))
+          subs.set(d.submissionId, await needProgram().get(readerPrincipal, d.submissionId))
+        const sub = subs.get(d.submissionId)!
+        out.push({
+          id: d.id,
+          submissionId: d.submissionId,
+          labName: sub.labName,
+          modelName: sub.modelName,
+          modelVersion: sub.modelVersion,
+          outcome: d.outcome,
+          policyVersion: d.policyVersion,
+          composite: compositeOf(d.measures),
+          createdAt: d.createdAt,
+        })
+      }
+      return out
+    },
+
+    async report(by, id) {
       const d = await store.determination(db, id)
       if (!d || !canSeeDetermination(by, d)) throw notFound('determination', id)
       const sub = await needProgram().get(readerPrincipal, d.submissionId)
-      const previous = (await store.determinations(db, { labOrgId: d.labOrgId })).filter(
-        (x) => x.id !== d.id && x.createdAt < d.createdAt,
+      const earlier = (await store.determinations(db, { labOrgId: d.labOrgId })).filter(
+        (x) => x.id !== d.id && x.createdAt <= d.createdAt,
       )
-      const composite = (m: unknown) =>
-        (m as MeasureVerdict[]).find((x) => x.measure === 'composite')?.estimate ?? null
+      const previous: DeterminationReportView['previous'] = []
+      for (const p of earlier) {
+        const s =
+          p.submissionId === sub.id ? sub : await needProgram().get(readerPrincipal, p.submissionId)
+        previous.push({
+          id: p.id,
+          submissionId: p.submissionId,
+          label: `${s.modelName} ${s.modelVersion}${p.submissionId === sub.id ? ' (this submission)' : ''}`,
+          outcome: p.outcome,
+          policyVersion: p.policyVersion,
+          composite: compositeOf(p.measures),
+          createdAt: p.createdAt,
+        })
+      }
+      const ref = d.elicitation?.reference
+      return {
+        determination: toView(d),
+        submission: {
+          id: sub.id,
+          labName: sub.labName,
+          modelName: sub.modelName,
+          modelVersion: sub.modelVersion,
+        },
+        previous,
+        baselines: ref
+          ? [
+              {
+                label: `Reference model ${ref.model}`,
+                measures: ref.measures.map((m) => ({ measure: m.measure, estimate: m.estimate })),
+              },
+            ]
+          : [],
+      }
+    },
+
+    async reportPdf(by, id) {
+      const { determination: d, submission: sub, previous, baselines } = await this.report(by, id)
       const program = by.orgKind === 'program'
+      const ref = d.elicitation.reference
+      const solv = d.elicitation.solvability
       return renderReportPdf({
         submission: {
           id: sub.id,
@@ -798,11 +1104,11 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
         determinedAt: d.createdAt,
         logIndex: d.logIndex,
         run: {
-          samples: d.runSummary.samples,
-          epochs: d.runSummary.epochs,
-          startedAt: new Date(d.runSummary.startedAt),
-          finishedAt: new Date(d.runSummary.finishedAt),
-          errors: d.runSummary.errors,
+          samples: d.run.samples,
+          epochs: d.run.epochs,
+          startedAt: new Date(d.run.startedAt),
+          finishedAt: new Date(d.run.finishedAt),
+          errors: d.run.errors,
         },
         measures: (d.measures as MeasureVerdict[]).map((m) => ({
           measure: m.measure,
@@ -815,15 +1121,31 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
         contamination: d.contamination,
         elicitation: [
           `Refusals detected: ${Object.values(d.refusals).reduce((a, b) => a + b, 0)} item(s)`,
-          `Model evaluated: ${program ? d.runSummary.model : 'the submission endpoint'}`,
+          `Model evaluated: ${program ? d.run.model : 'the submission endpoint'}`,
+          solv
+            ? `Solvability check before the run: ${solv.passed} of ${solv.checked} items in ${solv.tasks} tasks solved by their reference solutions`
+            : 'Solvability check: not recorded for this run',
+          ref
+            ? `Sandbagging signal${ref.flagged ? ' FLAGGED' : ''}: ${ref.note}`
+            : 'Sandbagging signal: no reference model was run',
+          ...(d.elicitation.skippedTasks?.length
+            ? [
+                `Tasks left out (demo run without sandbox): ${d.elicitation.skippedTasks.join(', ')}`,
+              ]
+            : []),
         ],
         previous: previous.map((p) => ({
-          label: `Determination of ${p.createdAt.toISOString().slice(0, 10)}`,
+          label: `${p.label}, policy version ${p.policyVersion}`,
           outcome: p.outcome,
-          composite: composite(p.measures),
+          composite: p.composite,
           at: p.createdAt,
         })),
-        baselines: [],
+        baselines: baselines.map(
+          (b): ReportComparison => ({
+            label: b.label,
+            composite: b.measures.find((m) => m.measure === 'composite')?.estimate ?? null,
+          }),
+        ),
         audience: program ? 'program' : 'lab',
       })
     },
@@ -835,34 +1157,13 @@ export function createBenchmarkService(deps: BenchmarkDeps): BenchmarkService {
       if (!run) throw new Error(`no determination run ${m[1]}`)
       const task = (await store.tasks(db, [run.bundleId])).find((t) => t.id === m[2])
       if (!task) throw new Error(`task ${m[2]} is not in the run's bundle`)
-      const config = task.config as { solver: SolverStep[]; scorers: ScorerSpec[] }
-      const primary = Object.entries(task.categories).sort((a, b) => b[1]! - a[1]!)[0]?.[0]
-      return {
-        name: `controlled/${task.key}`,
-        dataset: async () =>
-          (
-            await this.itemsForRun(task.id, {
-              labOrgId: run.labOrgId,
-              submissionId: run.submissionId,
-              runId: run.id,
-            })
-          ).map((i) => ({
-            id: i.itemId,
-            input: i.content.input,
-            target: i.content.target,
-            ...(i.content.choices ? { choices: i.content.choices } : {}),
-            metadata: {
-              ...i.content.metadata,
-              ...(primary ? { category: primary } : {}),
-              group: String(i.content.metadata.group ?? i.itemId),
-              ...(i.content.choices ? { choiceCount: i.content.choices.length } : {}),
-            },
-            ...(i.content.files ? { files: i.content.files } : {}),
-            ...(i.content.setup ? { setup: i.content.setup } : {}),
-          })),
-        solver: config.solver.map(solverOf),
-        scorers: config.scorers.map(scorerOf),
-      }
+      return engineTask(task, () =>
+        this.itemsForRun(task.id, {
+          labOrgId: run.labOrgId,
+          submissionId: run.submissionId,
+          runId: run.id,
+        }),
+      )
     },
 
     isControlledEvalRun: (evalRunId) => store.isControlledEvalRun(db, evalRunId),

@@ -390,14 +390,15 @@ export interface RunRow {
   startedOrgId: string
   startedAt: Date
   finishedAt: Date | null
-  tasks: Array<{ taskId: string; evalRunId: string }>
+  /** One evaluation run per task, for the submission's model and, if asked, a reference model. */
+  tasks: Array<{ taskId: string; evalRunId: string; role: 'subject' | 'reference' }>
 }
 
 const RUN_COLUMNS = `r.id, r.submission_id AS "submissionId", r.lab_org_id AS "labOrgId",
   r.policy_id AS "policyId", r.bundle_id AS "bundleId", r.model, r.state, r.state_reason AS "stateReason",
   r.plan, r.started_by AS "startedBy", r.started_org_id AS "startedOrgId", r.started_at AS "startedAt",
   r.finished_at AS "finishedAt",
-  COALESCE((SELECT jsonb_agg(jsonb_build_object('taskId', t.task_id, 'evalRunId', t.eval_run_id) ORDER BY t.task_id)
+  COALESCE((SELECT jsonb_agg(jsonb_build_object('taskId', t.task_id, 'evalRunId', t.eval_run_id, 'role', t.role) ORDER BY t.role DESC, t.task_id)
               FROM benchmark_run_task t WHERE t.run_id = r.id), '[]'::jsonb) AS tasks`
 
 export async function insertRun(
@@ -428,10 +429,11 @@ export async function insertRunTask(
   runId: string,
   taskId: string,
   evalRunId: string,
+  role: 'subject' | 'reference' = 'subject',
 ) {
   await q.query(
-    `INSERT INTO benchmark_run_task (run_id, task_id, eval_run_id) VALUES ($1, $2, $3)`,
-    [runId, taskId, evalRunId],
+    `INSERT INTO benchmark_run_task (run_id, task_id, eval_run_id, role) VALUES ($1, $2, $3, $4)`,
+    [runId, taskId, evalRunId, role],
   )
 }
 
@@ -501,21 +503,42 @@ export interface DeterminationRow {
   }
   resultsCommitment: string
   results: Envelope
+  /** Evidence the model was really tried: solvability check, reference model, paired comparison. */
+  elicitation: Elicitation
   logIndex: number
   createdAt: Date
+}
+
+export interface Elicitation {
+  solvability?: { checked: number; passed: number; tasks: number; at: string }
+  reference?: {
+    model: string
+    /** The reference model's scores (aggregates only), measured on the same items. */
+    measures: Array<{
+      measure: string
+      estimate: { mean: number; low: number; high: number; n: number } | null
+    }>
+    /** Submission model − reference model on the items both scored. */
+    paired: { n: number; diff: number; low: number; high: number; p: number }
+    /** The model scored significantly below the reference: a sign of sandbagging. */
+    flagged: boolean
+    note: string
+  }
+  /** Tasks left out of a demo run because they need a sandbox. */
+  skippedTasks?: string[]
 }
 
 const DET_COLUMNS = `id, run_id AS "runId", submission_id AS "submissionId", lab_org_id AS "labOrgId",
   policy_id AS "policyId", policy_version AS "policyVersion", outcome, measures, reasons, refusals,
   contamination, run_summary AS "runSummary", results_commitment AS "resultsCommitment", results,
-  log_index AS "logIndex", created_at AS "createdAt"`
+  elicitation, log_index AS "logIndex", created_at AS "createdAt"`
 
 export async function insertDetermination(q: Queryable, d: DeterminationRow): Promise<void> {
   await q.query(
     `INSERT INTO benchmark_determination (id, run_id, submission_id, lab_org_id, policy_id,
        policy_version, outcome, measures, reasons, refusals, contamination, run_summary,
-       results_commitment, results, log_index, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+       results_commitment, results, log_index, created_at, elicitation)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
     [
       d.id,
       d.runId,
@@ -533,6 +556,7 @@ export async function insertDetermination(q: Queryable, d: DeterminationRow): Pr
       JSON.stringify(d.results),
       d.logIndex,
       d.createdAt,
+      JSON.stringify(d.elicitation),
     ],
   )
 }

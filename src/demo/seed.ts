@@ -7,7 +7,7 @@
 
 import type { OrgKind, Principal, Role } from '../accounts/model.ts'
 import { createServices, type Services } from '../app.ts'
-import { seedBenchmarkDemo } from '../benchmark/demo.ts'
+import { DEMO_DETERMINATIONS, runDemoDetermination, seedBenchmarkDemo } from '../benchmark/demo.ts'
 import { seedAdvisoriesDemo } from '../clearinghouse/advisories/demo.ts'
 import { seedClearinghouseDemo } from '../clearinghouse/demo.ts'
 import { seedEvalsDemo } from '../evals/demo.ts'
@@ -145,6 +145,25 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     credential: `demo-${modelId}-not-a-real-key`,
   })
 
+  // The controlled benchmark first (vault, policy version 1 in force 36 days ago), so that the
+  // determined submissions below are determined by real determination runs.
+  await seedBenchmarkDemo(rt, services.translog, principals)
+  /** Runs the controlled benchmark on a submission as the officer, `ago` days before now. */
+  // Demo data: scripted models stand in for the labs' endpoints whatever the server's mode.
+  const demoServices = (at: number) =>
+    createServices({
+      ...rt,
+      clock: { now: () => new Date(at) },
+      settings: { ...rt.settings, demo: true },
+    })
+  /** A run started `ago` days before now, settled 40 minutes later (demo data: a duration to show). */
+  const determine = async (ago: number, submissionId: string, model: string, reference: boolean) =>
+    runDemoDetermination(await demoServices(now - days(ago)), officer, submissionId, model, {
+      reference,
+      settleWith: await demoServices(now - days(ago) + 40 * 60_000),
+    })
+  const [notCovered, inconclusive, covered] = DEMO_DETERMINATIONS.map((d) => d.model)
+
   let submissions = 0
   // 1. In review, window open: accepted nine days ago, partner release in twelve days.
   {
@@ -194,10 +213,8 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
       publicReleaseAt: iso(17),
     })
     await (await asOf(27)).accept(officer, s.id, { reason: 'Accepted on receipt.' })
-    await (await asOf(2)).transition(officer, s.id, {
-      to: 'determined',
-      reason: 'Benchmark run complete; determination recorded.',
-    })
+    // Not covered, and well below the reference model on the same items: a sandbagging signal.
+    await determine(2, s.id, notCovered!, true)
     submissions++
   }
   // 4. Released to trusted partners after its window; the lab moved the date earlier once.
@@ -218,10 +235,7 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
       partnerReleaseAt: iso(-4),
       reason: 'Partner pilot brought forward by two days.',
     })
-    await (await asOf(5)).transition(officer, s.id, {
-      to: 'determined',
-      reason: 'Determination recorded.',
-    })
+    await determine(5, s.id, inconclusive!, false)
     await (await asOf(4)).transition(officer, s.id, {
       to: 'partner_access',
       reason: 'Partner release date reached.',
@@ -245,7 +259,23 @@ export async function seedDemo(rt: Runtime, services: Services): Promise<DemoSum
     })
     submissions++
   }
-  await seedBenchmarkDemo(rt, services.translog, principals)
+  // 6. Determined: covered.
+  {
+    const p = await asOf(18)
+    const s = await p.register(meridian, {
+      modelName: 'Atlas-2.5',
+      modelVersion: '2026.09',
+      description: 'Agentic coding model with a sandboxed tool-use harness.',
+      intendedCapabilities: ['coding', 'agentic tool use'],
+      endpoint: endpoint('https://api.meridian.example/v1', 'openai', 'atlas-2-5'),
+      offeredDays: 21,
+      partnerReleaseAt: iso(6),
+      publicReleaseAt: iso(25),
+    })
+    await (await asOf(16)).accept(officer, s.id, { reason: 'Endpoint verified.' })
+    await determine(10, s.id, covered!, false)
+    submissions++
+  }
   // The clearinghouse: findings made with Gale-7 (the demo pre-release model), triage, a case under embargo.
   const gale = await services.program.list(officer, {
     q: 'Gale-7',

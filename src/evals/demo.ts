@@ -32,7 +32,9 @@ export async function seedEvalsDemo(
   evals: EvalsService,
   opts: { sandboxes?: () => Promise<SandboxProvider> } = {},
 ): Promise<{ runs: number }> {
-  if ((await evals.listRuns({ limit: 1, offset: 0 })).total > 0) return { runs: 0 }
+  // Seeded once: the first demo task's runs mark it (other capabilities' demos run tasks of their own).
+  if ((await evals.listRuns({ task: MCQ_TASKS[0], limit: 1, offset: 0 })).total > 0)
+    return { runs: 0 }
   const ctf = await canSandbox(opts.sandboxes)
   let runs = 0
   for (const m of DEMO_MODELS) {

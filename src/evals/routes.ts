@@ -1,8 +1,9 @@
 /** HTTP routes of the evaluation engine: runs, their live progress, scores, samples, transcripts and exports (for the web UI and scripts). */
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Role } from '../accounts/model.ts'
+import { forbidden } from '../platform/errors.ts'
 import { requirePrincipal } from '../platform/http/access.ts'
 import { writeInspectLog } from './inspect.ts'
 import type { EvalsService } from './service.ts'
@@ -52,8 +53,22 @@ const ZSamplesQuery = z
   })
   .strict()
 
-export function evalsRoutes(deps: { evals: EvalsService }): FastifyPluginAsync {
+export function evalsRoutes(deps: {
+  evals: EvalsService
+  /**
+   * Runs whose per-sample results and transcripts only the benchmark custodian may read (the
+   * controlled benchmark's); everyone else with access sees the run's aggregates.
+   */
+  restricted?: (runId: string) => Promise<boolean>
+}): FastifyPluginAsync {
   const { evals } = deps
+  const perSample = async (req: FastifyRequest, runId: string) => {
+    if (!deps.restricted || !(await deps.restricted(runId))) return
+    if (!requirePrincipal(req).roles.includes('benchmark_custodian'))
+      throw forbidden(
+        `Run ${runId} is a controlled benchmark run: its per-item results and transcripts are for the benchmark custodian; its aggregates are on the run page.`,
+      )
+  }
   return async (root) => {
     const app = root.withTypeProvider<ZodTypeProvider>()
     const read = { access: { roles: EVAL_READERS } }
@@ -189,7 +204,10 @@ export function evalsRoutes(deps: { evals: EvalsService }): FastifyPluginAsync {
           querystring: ZSamplesQuery,
         },
       },
-      async (req) => evals.samples(req.params.id, req.query),
+      async (req) => {
+        await perSample(req, req.params.id)
+        return evals.samples(req.params.id, req.query)
+      },
     )
 
     app.get(
@@ -209,7 +227,10 @@ export function evalsRoutes(deps: { evals: EvalsService }): FastifyPluginAsync {
             .strict(),
         },
       },
-      async (req) => evals.transcript(req.params.id, req.params.sampleId, req.params.epoch),
+      async (req) => {
+        await perSample(req, req.params.id)
+        return evals.transcript(req.params.id, req.params.sampleId, req.params.epoch)
+      },
     )
 
     app.get(
@@ -224,6 +245,7 @@ export function evalsRoutes(deps: { evals: EvalsService }): FastifyPluginAsync {
         },
       },
       async (req, reply) => {
+        await perSample(req, req.params.id)
         const doc = await evals.exportRun(req.params.id)
         if (req.query.format === 'inspect') {
           return reply

@@ -75,6 +75,19 @@ export interface RunReport {
   summary: RunSummary
 }
 
+/**
+ * How a caller seals per-item results (each sample's scores) at rest, for runs whose task
+ * reference it names: e.g. the controlled benchmark's, whose scores are as secret as its items.
+ * Sealed rows keep no score in clear; the service opens them when it reads them back.
+ */
+export interface ResultHook {
+  applies(taskRef: string): boolean
+  seal(bytes: Buffer, runId: string): Promise<unknown>
+  open(sealed: unknown, runId: string): Promise<Buffer>
+}
+
+const SEALED = '$sealed'
+
 export interface EvalsServiceDeps {
   db: Db
   jobs: Pick<Jobs, 'send'>
@@ -86,6 +99,7 @@ export interface EvalsServiceDeps {
   /** Most sandboxes at once in this process, across runs. */
   maxSandboxes?: number
   transcripts?: TranscriptHook
+  results?: ResultHook
   providerDeps?: ProviderDeps
   /** Written on each result, to tell which worker ran it. */
   worker?: string
@@ -181,6 +195,35 @@ export function createEvalsService(deps: EvalsServiceDeps) {
       workingMs: r.workingMs,
       worker,
     }
+  }
+
+  /** A result row as stored: scores sealed for the runs the result hook names. */
+  async function sealRow<R extends Omit<SampleRow, 'runId'>>(row: R, run: RunRow): Promise<R> {
+    const hook = deps.results
+    if (!hook?.applies(run.taskRef)) return row
+    const bytes = Buffer.from(JSON.stringify({ scores: row.scores, score: row.score }))
+    return {
+      ...row,
+      scores: { [SEALED]: await hook.seal(bytes, run.id) } as unknown as SampleRow['scores'],
+      score: null,
+    }
+  }
+
+  /** Rows read back, sealed scores opened (in memory only). */
+  async function openRows<R extends SampleRow>(rows: R[]): Promise<R[]> {
+    const hook = deps.results
+    if (!hook || !rows.some((r) => SEALED in (r.scores ?? {}))) return rows
+    return Promise.all(
+      rows.map(async (r) => {
+        const sealed = (r.scores as Record<string, unknown>)[SEALED]
+        if (sealed === undefined) return r
+        const plain = JSON.parse((await hook.open(sealed, r.runId)).toString('utf8')) as {
+          scores: SampleRow['scores']
+          score: number | null
+        }
+        return { ...r, scores: plain.scores, score: plain.score }
+      }),
+    )
   }
 
   /** After each stored result: end the run when it is complete, over budget, or over its error rate. */
@@ -366,9 +409,10 @@ export function createEvalsService(deps: EvalsServiceDeps) {
         onResult: async (r) => {
           const ref = { runId: run.id, sampleId: r.sampleId, epoch: r.epoch }
           const t = await encodeTranscript(r, ref, deps.transcripts)
+          const row = await sealRow(toRow(r, run), run)
           await db.transaction((tx) =>
             evalStore.insertSample(tx, run.id, {
-              ...toRow(r, run),
+              ...row,
               transcript: t.bytes,
               transcriptScheme: t.scheme,
             }),
@@ -411,7 +455,7 @@ export function createEvalsService(deps: EvalsServiceDeps) {
 
     async report(id: string): Promise<RunReport> {
       const run = await mustGetRun(id)
-      const rows = await evalStore.scored(db, id)
+      const rows = await openRows(await evalStore.scored(db, id))
       return {
         run,
         progress: await progressOf(run),
@@ -425,7 +469,8 @@ export function createEvalsService(deps: EvalsServiceDeps) {
 
     async samples(id: string, f: SampleFilter) {
       await mustGetRun(id)
-      return evalStore.samples(db, id, f)
+      const page = await evalStore.samples(db, id, f)
+      return { ...page, items: await openRows(page.items) }
     },
 
     async categories(id: string) {
@@ -441,7 +486,10 @@ export function createEvalsService(deps: EvalsServiceDeps) {
     /** Paired comparison of two runs on the samples both scored. */
     async compare(a: string, b: string) {
       const [ra, rb] = await Promise.all([mustGetRun(a), mustGetRun(b)])
-      const [ua, ub] = await Promise.all([evalStore.scored(db, a), evalStore.scored(db, b)])
+      const [ua, ub] = await Promise.all([
+        evalStore.scored(db, a).then(openRows),
+        evalStore.scored(db, b).then(openRows),
+      ])
       return {
         a: ra,
         b: rb,
@@ -471,7 +519,7 @@ export function createEvalsService(deps: EvalsServiceDeps) {
     /** Scored rows without transcripts (for exports and charts). */
     async scored(id: string) {
       await mustGetRun(id)
-      return evalStore.scored(db, id)
+      return openRows(await evalStore.scored(db, id))
     },
   }
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Page } from 'playwright-core'
+import { chromium, type Page, type Response } from 'playwright-core'
 import { cleanEnv, freePort, runEarlywatch } from '../support.ts'
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url))
@@ -21,7 +21,7 @@ export interface Server {
  * Starts `earlywatch serve` in demo mode on a free port and a fresh data directory; resolves
  * once /readyz answers. With E2E_BASE_URL set, uses that running server instead.
  */
-export async function startDemoServer(): Promise<Server> {
+export async function startDemoServer(opts: { logLevel?: string } = {}): Promise<Server> {
   const given = process.env.E2E_BASE_URL
   if (given) return { base: given.replace(/\/$/, ''), output: () => '', stop: async () => {} }
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ew-e2e-'))
@@ -32,7 +32,7 @@ export async function startDemoServer(): Promise<Server> {
       PORT: String(port),
       EARLYWATCH_DATA_DIR: dataDir,
       EARLYWATCH_DEMO: 'true',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: opts.logLevel ?? 'warn',
     }),
   )
   const stop = async () => {
@@ -65,10 +65,29 @@ export async function shot(page: Page, name: string) {
   await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true })
 }
 
+/** One response the browser received, with its body when it is text. */
+export interface RecordedResponse {
+  url: string
+  status: number
+  contentType: string
+  body: string
+  /** What the test had set as `session.context` (e.g. the persona signed in) when it arrived. */
+  context: string
+}
+
 export interface BrowserSession {
   page: Page
   /** Script errors and Content-Security-Policy violations seen so far. */
   problems: string[]
+  /**
+   * Every response the page received so far (text bodies kept, binary ones empty), for tests
+   * that scan what reached the browser. Call `settled()` before reading it.
+   */
+  responses: RecordedResponse[]
+  /** A label stamped on each response as it arrives, e.g. the persona signed in. */
+  context: string
+  /** Resolves once every response seen so far has its body recorded. */
+  settled(): Promise<void>
   /** Call at the end of a passing test; otherwise a screenshot named `failureShot` is kept. */
   passed(): void
 }
@@ -109,11 +128,30 @@ export async function openPage(
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`)
   })
-  return {
+  const pending = new Set<Promise<void>>()
+  const session: BrowserSession = {
     page,
     problems,
+    responses: [],
+    context: '',
+    settled: async () => {
+      while (pending.size) await Promise.all([...pending])
+    },
     passed: () => {
       failed = false
     },
   }
+  page.on('response', (res: Response) => {
+    const context = session.context
+    const contentType = res.headers()['content-type'] ?? ''
+    const text = /^(text\/|application\/(json|problem\+json|javascript|xml))/.test(contentType)
+    const p = (text ? res.text() : Promise.resolve(''))
+      .catch(() => '')
+      .then((body) => {
+        session.responses.push({ url: res.url(), status: res.status(), contentType, body, context })
+      })
+      .finally(() => pending.delete(p))
+    pending.add(p)
+  })
+  return session
 }

@@ -7,6 +7,8 @@ import { SignInPage } from './accounts/SignInPage.tsx'
 import { hasRole, type Session, useSession } from './accounts/session.ts'
 import { TokensPage } from './accounts/TokensPage.tsx'
 import { AdminPage } from './admin/AdminPage.tsx'
+import { DeterminationPage } from './benchmark/DeterminationPage.tsx'
+import { DeterminationsPage } from './benchmark/DeterminationsPage.tsx'
 import { PoliciesPage } from './benchmark/PoliciesPage.tsx'
 import { VaultPage } from './benchmark/VaultPage.tsx'
 import { advisoryEditorPage, publicAdvisoryPage } from './clearinghouse/advisories/routes.tsx'
@@ -109,6 +111,22 @@ function SignedInRoutes({ session }: { session: Session }) {
     )
   }
   if (pathname === '/benchmark/policy') return <PoliciesPage session={session} />
+  if (pathname === '/benchmark/determinations') {
+    return hasRole(
+      session,
+      'admin',
+      'program_officer',
+      'benchmark_custodian',
+      'auditor',
+      'lab_member',
+    ) ? (
+      <DeterminationsPage />
+    ) : (
+      <NotAllowed what="Determinations are visible to program staff and to the lab concerned." />
+    )
+  }
+  const determination = matchPath('/determinations/:id', pathname)
+  if (determination) return <DeterminationPage key={determination.id} id={determination.id!} />
   if (pathname === '/benchmark/vault') {
     return hasRole(session, 'admin', 'program_officer', 'benchmark_custodian', 'auditor') ? (
       <VaultPage session={session} />

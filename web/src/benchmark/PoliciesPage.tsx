@@ -45,11 +45,25 @@ export function PoliciesPage({ session }: { session: Session }) {
       title="Threshold policy"
       lead="A version takes effect once the benchmark custodian and signatories of two different consulting agencies have approved it. Earlier versions stay readable; each determination names the version it used."
       actions={
-        hasRole(session, 'admin', 'program_officer', 'benchmark_custodian', 'auditor') ? (
-          <Link to="/benchmark/vault" className="usa-button usa-button--outline">
-            Controlled item vault
-          </Link>
-        ) : null
+        <>
+          {hasRole(
+            session,
+            'admin',
+            'program_officer',
+            'benchmark_custodian',
+            'auditor',
+            'lab_member',
+          ) ? (
+            <Link to="/benchmark/determinations" className="usa-button usa-button--outline">
+              Determinations
+            </Link>
+          ) : null}
+          {hasRole(session, 'admin', 'program_officer', 'benchmark_custodian', 'auditor') ? (
+            <Link to="/benchmark/vault" className="usa-button usa-button--outline">
+              Controlled item vault
+            </Link>
+          ) : null}
+        </>
       }
     >
       <ProblemAlert error={policies.error ?? approve.error} />

@@ -120,3 +120,122 @@ export function useRotateKeys() {
       api<{ rewrapped: number; total: number }>('/api/benchmark/keys/rotate', { method: 'POST' }),
   })
 }
+
+// ── determinations ───────────────────────────────────────────────────────────────────────────
+
+export type Outcome = 'covered' | 'not_covered' | 'inconclusive'
+
+export const OUTCOME_TEXT: Record<Outcome, string> = {
+  covered: 'Covered frontier model',
+  not_covered: 'Not a covered frontier model',
+  inconclusive: 'Inconclusive',
+}
+
+export interface Interval {
+  mean: number
+  low: number
+  high: number
+  n: number
+}
+
+export interface Measure {
+  measure: string
+  threshold: number
+  estimate: Interval | null
+  position: 'above' | 'below' | 'straddles' | 'insufficient' | 'unmeasured'
+  samplesNeeded?: number
+  note: string
+}
+
+export interface Determination {
+  id: string
+  runId: string
+  submissionId: string
+  policyId: string
+  policyVersion: number
+  outcome: Outcome
+  measures: Measure[]
+  reasons: string[]
+  refusals: Record<string, number>
+  contamination: { probed: boolean; positive: boolean; detail: string }
+  run: {
+    samples: number
+    epochs: number
+    errors: number
+    startedAt: string
+    finishedAt: string
+    model: string
+  }
+  elicitation: {
+    solvability?: { checked: number; passed: number; tasks: number; at: string }
+    reference?: {
+      model: string
+      measures: Array<{ measure: string; estimate: Interval | null }>
+      paired: { n: number; diff: number; low: number; high: number; p: number }
+      flagged: boolean
+      note: string
+    }
+    skippedTasks?: string[]
+  }
+  resultsCommitment: string
+  logIndex: number
+  createdAt: string
+}
+
+export interface DeterminationReport {
+  determination: Determination
+  submission: { id: string; labName: string; modelName: string; modelVersion: string }
+  previous: Array<{
+    id: string
+    submissionId: string
+    label: string
+    outcome: Outcome
+    policyVersion: number
+    composite: Interval | null
+    createdAt: string
+  }>
+  baselines: Array<{
+    label: string
+    measures: Array<{ measure: string; estimate: Interval | null }>
+  }>
+}
+
+export interface DeterminationSummary {
+  id: string
+  submissionId: string
+  labName: string
+  modelName: string
+  modelVersion: string
+  outcome: Outcome
+  policyVersion: number
+  composite: Interval | null
+  createdAt: string
+}
+
+export function useDeterminationReport(id: string) {
+  return useQuery({
+    queryKey: ['benchmark', 'determination', id],
+    queryFn: () => api<DeterminationReport>(`/api/determinations/${encodeURIComponent(id)}/report`),
+  })
+}
+
+export function useDeterminations() {
+  return useQuery({
+    queryKey: ['benchmark', 'determinations'],
+    queryFn: () => api<{ items: DeterminationSummary[] }>('/api/benchmark/determinations'),
+  })
+}
+
+export function useSubmissionDeterminations(submissionId: string, enabled: boolean) {
+  return useQuery({
+    queryKey: ['benchmark', 'submission-determinations', submissionId],
+    queryFn: () =>
+      api<{ items: Determination[] }>(
+        `/api/submissions/${encodeURIComponent(submissionId)}/determinations`,
+      ),
+    enabled,
+  })
+}
+
+export const measureLabel = (m: string) =>
+  m === 'composite' ? 'Composite' : (CATEGORY_LABELS[m] ?? m)

@@ -1,7 +1,9 @@
 /** One submission: its facts, its review window, its history, and what the reader may do next. */
 import { Alert, AlertText } from '@trussworks/react-uswds'
 import { useState } from 'react'
-import type { Session } from '../accounts/session.ts'
+import { hasRole, type Session } from '../accounts/session.ts'
+import { useSubmissionDeterminations } from '../benchmark/api.ts'
+import { OutcomeTag } from '../benchmark/DeterminationPage.tsx'
 import { useFlash } from '../platform/flash.ts'
 import { formatDateTime, plural } from '../platform/format.ts'
 import { Page } from '../platform/Page.tsx'
@@ -74,6 +76,16 @@ export function DetailPage({ id, session }: { id: string; session: Session }) {
               </h2>
               <Facts submission={s} />
             </section>
+            {hasRole(
+              session,
+              'admin',
+              'program_officer',
+              'benchmark_custodian',
+              'auditor',
+              'lab_member',
+            ) ? (
+              <Determinations submissionId={s.id} />
+            ) : null}
             <section aria-labelledby="events-heading" className="ew-panel">
               <h2 id="events-heading" className="ew-panel__title">
                 Timeline
@@ -106,6 +118,37 @@ export function DetailPage({ id, session }: { id: string; session: Session }) {
         </div>
       </Page>
     </>
+  )
+}
+
+/** The submission's determinations, newest first, each linking to its report. */
+function Determinations({ submissionId }: { submissionId: string }) {
+  const list = useSubmissionDeterminations(submissionId, true)
+  const items = list.data?.items ?? []
+  return (
+    <section aria-labelledby="determinations-heading" className="ew-panel">
+      <h2 id="determinations-heading" className="ew-panel__title">
+        Determinations
+      </h2>
+      <ProblemAlert error={list.error} />
+      {list.isPending ? <p>Loading determinations…</p> : null}
+      {list.data && items.length === 0 ? (
+        <p className="margin-0">No determination yet: the controlled benchmark has not run.</p>
+      ) : null}
+      {items.length ? (
+        <ul className="usa-list usa-list--unstyled">
+          {items.map((d) => (
+            <li key={d.id} className="margin-bottom-1">
+              <OutcomeTag outcome={d.outcome} />{' '}
+              <Link to={`/determinations/${d.id}`} className="usa-link">
+                Report of {formatDateTime(d.createdAt)}
+              </Link>{' '}
+              <span className="text-base">· policy version {d.policyVersion}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
   )
 }
 
