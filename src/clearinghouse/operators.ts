@@ -31,7 +31,14 @@ export async function allowedOrgIds(q: Queryable, caseId: string): Promise<strin
 /** Replaces the list and records the decision, in the caller's transaction. */
 export async function replaceAllowed(
   q: Queryable,
-  d: { caseId: string; orgIds: string[]; reason: string; personId: string; orgId: string; at: Date },
+  d: {
+    caseId: string
+    orgIds: string[]
+    reason: string
+    personId: string
+    orgId: string
+    at: Date
+  },
 ): Promise<void> {
   await q.query('DELETE FROM ch_case_operator WHERE case_id = $1', [d.caseId])
   for (const orgId of d.orgIds)

@@ -753,7 +753,8 @@ export function clearinghouseRoutes(deps: {
         config: { access: { roles: STAFF } },
         schema: {
           tags,
-          summary: 'The operators allowed to receive the case’s embargoed advisory, and who decided',
+          summary:
+            'The operators allowed to receive the case’s embargoed advisory, and who decided',
           params: ZParams,
           response: { 200: ZAllowedOperators },
         },

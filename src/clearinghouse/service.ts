@@ -53,9 +53,9 @@ import {
   type VexStatement,
   validateVex,
 } from './model.ts'
+import * as operators from './operators.ts'
 import { type AiFinding, parseSarif, type SarifProblem } from './sarif.ts'
 import { type SsvcInputs, ssvcDecide } from './ssvc.ts'
-import * as operators from './operators.ts'
 import * as store from './store.ts'
 import { canRead, stricter, type Tlp, type TlpViewer, tlpTag } from './tlp.ts'
 
@@ -1434,7 +1434,8 @@ export function createClearinghouseService(deps: ClearinghouseDeps): Clearinghou
 
     async setAllowedOperators(actor, caseId, input) {
       const reason = input.reason.trim()
-      if (!reason) throw invalid('reason', 'say why these operators may receive the embargoed advisory')
+      if (!reason)
+        throw invalid('reason', 'say why these operators may receive the embargoed advisory')
       const orgIds = [...new Set(input.orgIds)].sort()
       // Accounts run their own queries: asked before the transaction, which PGlite serialises.
       for (const [i, id] of orgIds.entries()) {

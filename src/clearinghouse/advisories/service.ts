@@ -77,10 +77,7 @@ export interface AdvisoryDeps {
    * (AMBER or stricter) only the operators its case allows, which the receiver must enforce.
    * Default: nothing.
    */
-  onAdvisoryPublished?: (
-    osv: OsvRecord,
-    meta: { tlp: Tlp; caseId: string | null },
-  ) => Promise<void>
+  onAdvisoryPublished?: (osv: OsvRecord, meta: { tlp: Tlp; caseId: string | null }) => Promise<void>
 }
 
 export interface Exports {
