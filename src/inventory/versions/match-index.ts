@@ -68,6 +68,8 @@ interface PackageEntries {
   ranks: Map<VersionScheme, unknown[]> | null
   /** For packages whose ranges share one ordering: the answer of the ranges per slot. */
   slots: SlotTable | null | undefined
+  /** The entries of each advisory, for the fan-out path; built on first use, dropped on change. */
+  byAdvisory: Map<string, Entry[]> | null
 }
 
 /**
@@ -175,7 +177,7 @@ export class AdvisoryIndex {
       const key = packageKey(eco.base, normaliseName(eco.base, pkg.name))
       let p = this.#packages.get(key)
       if (!p) {
-        p = { entries: [], cache: new Map(), ranks: null, slots: undefined }
+        p = { entries: [], cache: new Map(), ranks: null, slots: undefined, byAdvisory: null }
         this.#packages.set(key, p)
       }
       p.entries.push({
@@ -188,6 +190,7 @@ export class AdvisoryIndex {
       p.cache.clear()
       p.ranks = null
       p.slots = undefined
+      p.byAdvisory = null
       keys.add(key)
       touched.add(key)
     }
@@ -216,6 +219,7 @@ export class AdvisoryIndex {
       p.cache.clear()
       p.ranks = null
       p.slots = undefined
+      p.byAdvisory = null
       if (p.entries.length === 0) this.#packages.delete(key)
     }
     this.#byAdvisory.delete(advisoryId)
@@ -277,10 +281,19 @@ export class AdvisoryIndex {
     if (!eco) return []
     const p = this.#packages.get(packageKey(eco.base, normaliseName(eco.base, name)))
     if (!p) return []
+    if (!p.byAdvisory) {
+      // A package named by thousands of advisories (a distribution's kernel) is fanned out
+      // version by version: find the advisory's entries without scanning the others each time.
+      p.byAdvisory = new Map()
+      for (const e of p.entries) {
+        const list = p.byAdvisory.get(e.advisoryId)
+        if (list) list.push(e)
+        else p.byAdvisory.set(e.advisoryId, [e])
+      }
+    }
     const hits: IndexHit[] = []
     const parsed: ParseCache = new Map()
-    for (const e of p.entries) {
-      if (e.advisoryId !== advisoryId) continue
+    for (const e of p.byAdvisory.get(advisoryId) ?? []) {
       if (e.release && eco.release && e.release !== eco.release) continue
       const hit = matchEntry(e, version, parsed)
       if (hit) hits.push(hit)
