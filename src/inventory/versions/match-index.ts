@@ -58,7 +58,7 @@ interface Entry {
   release: string | null
   compiled: CompiledAffected
   /** Hits are immutable and shared: one per distinct match result of this entry. */
-  hits: Map<AffectedMatch, IndexHit>
+  hits: Map<AffectedMatch, IndexHit> | null
 }
 
 interface PackageEntries {
@@ -185,7 +185,7 @@ export class AdvisoryIndex {
         affectedIndex: i,
         release: eco.release,
         compiled,
-        hits: new Map(),
+        hits: null,
       })
       p.cache.clear()
       p.ranks = null
@@ -478,7 +478,7 @@ function matchBySlot(
 }
 
 function hitFor(e: Entry, m: AffectedMatch): IndexHit {
-  const known = e.hits.get(m)
+  const known = e.hits?.get(m)
   if (known) return known
   const hit: IndexHit = Object.freeze({
     advisoryId: e.advisoryId,
@@ -486,6 +486,7 @@ function hitFor(e: Entry, m: AffectedMatch): IndexHit {
     range: m.range,
     ...(m.fixed ? { fixed: m.fixed } : {}),
   })
+  e.hits ??= new Map()
   e.hits.set(m, hit)
   return hit
 }
