@@ -236,7 +236,8 @@ interface Component {
   version: string | null
   /** The engine's answer for this component, once matched (shared by every operator that has it). */
   hits: IndexHit[] | undefined
-  /** How many of those hits are uncertain. */
+  /** How many hits, and how many of them uncertain: what each operator running it is told. */
+  count: number
   uncertain: number
 }
 
@@ -262,6 +263,7 @@ function readInventories(
           name: '',
           version: null,
           hits: undefined,
+          count: 0,
           uncertain: 0,
         }
         try {
@@ -321,18 +323,18 @@ const findingsPerOperator = new Int32Array(OPERATORS)
 const components = readInventories((op, comps) => {
   let mine = 0
   for (const comp of comps) {
-    let hits = comp.hits
-    if (hits === undefined) {
+    if (comp.hits === undefined) {
+      let hits: IndexHit[]
       if (comp.ecosystem) hits = index.match(comp.ecosystem, comp.name, comp.version)
       else {
         hits = NONE
         unmatched++
       }
       comp.hits = hits
+      comp.count = hits.length
       comp.uncertain = hits.filter((h) => h.uncertain).length
     }
-    if (hits.length === 0) continue
-    mine += hits.length
+    mine += comp.count
     uncertain += comp.uncertain
   }
   findingsPerOperator[op] = mine
