@@ -146,15 +146,21 @@ export async function createServices(rt: Runtime): Promise<Services> {
     disclosure: {
       embargoChanged: (tx, caseId, endsAt) => advisories.embargoChanged(tx, caseId, endsAt),
       publishConsentChanged: (tx, caseId) => advisories.publishConsentChanged(tx, caseId),
+      // A new list of allowed operators re-matches the case's embargoed advisory, once published.
+      operatorsChanged: async (caseId) => {
+        const id = await advisories.publishedOfCase(caseId)
+        if (id) await inventory.service.advisoryChanged(id)
+      },
     },
   })
   const cveBlock = rt.settings.raw.EARLYWATCH_CVE_BLOCK
   const keyFile = rt.settings.raw.EARLYWATCH_CSAF_OPENPGP_KEY_FILE
   const csafSigner = keyFile ? await loadSigner(readFileSync(keyFile, 'utf8')) : null
   const advisories = createAdvisoryService({
-    // A published CLEAR/GREEN advisory joins the inventory's store and, if new or changed, fans out.
-    onAdvisoryPublished: async (osv) => {
-      const r = await inventoryAdvisories.upsertAdvisory(osv, 'clearinghouse')
+    // A published advisory joins the inventory's store with its TLP label and, if new or changed,
+    // fans out; an embargoed one (AMBER or stricter) reaches only the operators its case allows.
+    onAdvisoryPublished: async (osv, { tlp }) => {
+      const r = await inventoryAdvisories.upsertAdvisory(osv, 'clearinghouse', { tlp })
       if (r.changed) await inventory.service.advisoryChanged(r.id)
     },
     db: rt.db,
@@ -208,11 +214,17 @@ export async function createServices(rt: Runtime): Promise<Services> {
   })
   // Controlled tasks are built in the worker from the vault, items decrypted in memory only.
   registry.addResolver('controlled:', (ref) => benchmark.controlledTask(ref))
-  const inventory = await createInventory(rt, {
-    notifications,
-    translog,
-    advisories: inventoryAdvisories,
-  })
+  const inventory = await createInventory(
+    rt,
+    { notifications, translog, advisories: inventoryAdvisories },
+    {
+      // The disclosure case of a clearinghouse advisory names the operators it may reach.
+      allowedOperators: async (advisoryId) => {
+        const caseId = await advisories.caseOfPublished(advisoryId)
+        return caseId ? clearinghouse.allowedOperators(caseId) : null
+      },
+    },
+  )
   return {
     accounts,
     advisories,

@@ -716,6 +716,52 @@ export function clearinghouseRoutes(deps: {
       async (req) => ch.setEmbargo(requirePrincipal(req), req.params.id, req.body),
     )
 
+    const ZAllowedOperators = z.object({
+      caseId: z.string(),
+      orgIds: z.array(z.string()),
+      history: z.array(
+        z.object({
+          id: z.number().int(),
+          at: z.date(),
+          orgIds: z.array(z.string()),
+          reason: z.string(),
+          actorPersonId: z.string(),
+          actorOrgId: z.string(),
+        }),
+      ),
+    })
+
+    app.put(
+      '/cases/:id/operators',
+      {
+        config: { access: { roles: STAFF } },
+        schema: {
+          tags,
+          summary:
+            'Name the operator organisations allowed to receive the case’s embargoed (TLP:AMBER or stricter) advisory; replaces the list',
+          params: ZParams,
+          body: z.object({ orgIds: z.array(ZId).max(10_000), reason: ZReason }).strict(),
+          response: { 200: ZAllowedOperators },
+        },
+      },
+      async (req) => ch.setAllowedOperators(requirePrincipal(req), req.params.id, req.body),
+    )
+
+    app.get(
+      '/cases/:id/operators',
+      {
+        config: { access: { roles: STAFF } },
+        schema: {
+          tags,
+          summary:
+            'The operators allowed to receive the case’s embargoed advisory, and who decided',
+          params: ZParams,
+          response: { 200: ZAllowedOperators },
+        },
+      },
+      async (req) => ch.getAllowedOperators(requirePrincipal(req), req.params.id),
+    )
+
     app.post(
       '/cases/:id/exploited',
       {

@@ -53,6 +53,7 @@ import {
   type VexStatement,
   validateVex,
 } from './model.ts'
+import * as operators from './operators.ts'
 import { type AiFinding, parseSarif, type SarifProblem } from './sarif.ts'
 import { type SsvcInputs, ssvcDecide } from './ssvc.ts'
 import * as store from './store.ts'
@@ -78,6 +79,8 @@ export interface ClearinghouseDeps {
   disclosure?: {
     embargoChanged(tx: Tx, caseId: string, endsAt: Date): Promise<void>
     publishConsentChanged(tx: Tx, caseId: string): Promise<void>
+    /** After the operators allowed to receive the case's embargoed advisory changed (committed). */
+    operatorsChanged?(caseId: string): Promise<void>
   }
 }
 
@@ -237,6 +240,20 @@ export interface ClearinghouseService {
     viewer: Principal | null,
     id: string,
   ): Promise<{ info: AttachmentInfo; content: Buffer }>
+
+  /**
+   * Coordinators name the operator organisations that may receive the case's embargoed
+   * (TLP:AMBER or stricter) advisory through their inventories; the list replaces the last one.
+   */
+  setAllowedOperators(
+    actor: Principal,
+    caseId: string,
+    input: { orgIds: string[]; reason: string },
+  ): Promise<operators.AllowedOperators>
+  /** The list and its history, for the case's coordinators. */
+  getAllowedOperators(actor: Principal, caseId: string): Promise<operators.AllowedOperators>
+  /** The operators a case allows, for the inventory's embargo gate. No access check: callers are services. */
+  allowedOperators(caseId: string): Promise<string[]>
 
   /** For the advisories half: everything an advisory is drafted from. No access check: callers are services. */
   caseForAdvisory(caseId: string): Promise<CaseForAdvisory>
@@ -1414,6 +1431,63 @@ export function createClearinghouseService(deps: ClearinghouseDeps): Clearinghou
       const { content, ...info } = a
       return { info, content: await envelopes.decrypt(content, reportContext(id)) }
     },
+
+    async setAllowedOperators(actor, caseId, input) {
+      const reason = input.reason.trim()
+      if (!reason)
+        throw invalid('reason', 'say why these operators may receive the embargoed advisory')
+      const orgIds = [...new Set(input.orgIds)].sort()
+      // Accounts run their own queries: asked before the transaction, which PGlite serialises.
+      for (const [i, id] of orgIds.entries()) {
+        const org = await accounts.getOrg(id).catch(() => null)
+        if (!org) throw invalid(`orgIds.${i}`, `no organisation ${id}`)
+        if (org.kind !== 'operator')
+          throw invalid(
+            `orgIds.${i}`,
+            `${org.name} is a ${org.kind} organisation; only operators receive advisories through their inventories`,
+          )
+      }
+      const result = await db.transaction(async (tx) => {
+        await coordinated(tx, actor, caseId)
+        await operators.replaceAllowed(tx, {
+          caseId,
+          orgIds,
+          reason,
+          personId: actor.personId,
+          orgId: actor.orgId,
+          at: clock.now(),
+        })
+        // Which operators learn of an embargoed flaw is itself confidential: committed, not published.
+        await log(
+          tx,
+          'case.operators_allowed',
+          actor,
+          [{ kind: 'case', id: caseId }],
+          { caseId, operators: orgIds.length },
+          { orgIds, reason },
+        )
+        return {
+          caseId,
+          orgIds,
+          history: await operators.decisions(tx, caseId),
+        }
+      })
+      await deps.disclosure?.operatorsChanged?.(caseId)
+      return result
+    },
+
+    async getAllowedOperators(actor, caseId) {
+      return db.transaction(async (tx) => {
+        await coordinated(tx, actor, caseId)
+        return {
+          caseId,
+          orgIds: await operators.allowedOrgIds(tx, caseId),
+          history: await operators.decisions(tx, caseId),
+        }
+      })
+    },
+
+    allowedOperators: (caseId) => operators.allowedOrgIds(db, caseId),
 
     async caseForAdvisory(caseId) {
       const { c, participants } = await loadCase(db, caseId)

@@ -13,6 +13,7 @@ import {
   normaliseEcosystem,
   normalisePackageName,
 } from './version-port.ts'
+import { AdvisoryIndex, type IndexHit } from './versions/index.ts'
 
 export interface MatchableComponent {
   ecosystem: string | null
@@ -43,11 +44,57 @@ export function advisoryPackages(
 }
 
 /**
+ * The advisories compiled into the matching core (versions/match-index.ts), shared by the
+ * matching runs of one process. The database stays the source of truth: a record is compiled
+ * again when its content differs from what was compiled, and answers are taken only for the
+ * advisory asked about, so a record since removed elsewhere is never matched from here.
+ */
+export class CompiledAdvisories {
+  #index = new AdvisoryIndex()
+  #stamps = new Map<string, string>()
+  /** Records already checked: one record object is matched against many components in a run. */
+  #checked = new WeakSet<OsvRecord>()
+
+  /** The index, holding `osv` exactly as given. */
+  holding(osv: OsvRecord): AdvisoryIndex {
+    if (this.#checked.has(osv)) return this.#index
+    this.#checked.add(osv)
+    const stamp = `${osv.modified}\u0000${osv.withdrawn ?? ''}\u0000${JSON.stringify(osv.affected ?? [])}`
+    if (this.#stamps.get(osv.id) !== stamp) {
+      this.#index.upsert(osv)
+      this.#stamps.set(osv.id, stamp)
+    }
+    return this.#index
+  }
+}
+
+/**
  * Whether one component is affected by one advisory. A component without a version is
  * "possibly affected" by every advisory for its package; a withdrawn advisory matches nothing.
+ * With `compiled`, versions are placed by the index (ranked bounds, answers cached per
+ * package and version) instead of being compared with each range afresh; the answer is the same.
  */
-export function matchComponent(c: MatchableComponent, osv: OsvRecord): ComponentMatch | null {
+export function matchComponent(
+  c: MatchableComponent,
+  osv: OsvRecord,
+  compiled?: CompiledAdvisories,
+): ComponentMatch | null {
   if (osv.withdrawn || c.status === 'unmatched' || !c.ecosystem || !c.packageName) return null
+  if (compiled && c.status !== 'no_version' && c.version !== null) {
+    let best: IndexHit | null = null
+    for (const h of compiled.holding(osv).match(c.ecosystem, c.packageName, c.version)) {
+      // An unreadable range or version is not a match here, as with matchAffected below.
+      if (h.advisoryId !== osv.id || h.uncertain) continue
+      if (!best || h.affectedIndex < best.affectedIndex) best = h
+    }
+    if (!best) return null
+    return {
+      advisoryId: osv.id,
+      kind: 'affected',
+      range: best.range ?? null,
+      fixed: best.fixed ?? firstFixed(osv.affected![best.affectedIndex]!),
+    }
+  }
   for (const a of osv.affected ?? []) {
     const eco = a.package?.ecosystem ? normaliseEcosystem(a.package.ecosystem) : null
     if (eco !== c.ecosystem || !a.package?.name) continue

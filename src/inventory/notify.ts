@@ -107,7 +107,7 @@ export function buildMessage(
   return {
     mode,
     tlp,
-    subject: `TLP:${tlp} earlywatch: ${what}`,
+    subject: `[TLP:${tlp}] earlywatch: ${what}`,
     text: `TLP:${tlp}\n\n${what}:\n\n${lines.join('\n')}\n\nTLP:${tlp} — share only as the label allows (https://www.first.org/tlp/).\n`,
     findings: items,
   }

@@ -14,7 +14,12 @@ import { newId } from '../platform/ids.ts'
 import type { Jobs } from '../platform/jobs/jobs.ts'
 import type { TranslogService } from '../translog/service.ts'
 import { DeliverNotification, MatchAdvisory, MatchSystem, SendDigest } from './jobs.ts'
-import { advisoryPackages, candidateComponentsSql, matchComponent } from './matcher.ts'
+import {
+  advisoryPackages,
+  CompiledAdvisories,
+  candidateComponentsSql,
+  matchComponent,
+} from './matcher.ts'
 import {
   type AdvisoryRecord,
   advisoryNames,
@@ -126,6 +131,8 @@ export function createInventoryService(deps: InventoryDeps) {
   const { db, clock, jobs, translog } = deps
 
   const isProgram = (a: Principal) => hasRole(a, ...PROGRAM_ROLES)
+  /** Advisories compiled once per content and shared by every match this process runs. */
+  const compiled = new CompiledAdvisories()
 
   /** The operator the actor acts for; program staff may name any with `orgId`. */
   async function operatorOf(
@@ -207,6 +214,7 @@ export function createInventoryService(deps: InventoryDeps) {
         status: c.match_status,
       },
       a.osv,
+      compiled,
     )
     if (!m) return
     const key = `${c.system_id}\u0000${findingKey({ ecosystem: c.ecosystem!, packageName: c.package_name!, advisoryId: a.id })}`

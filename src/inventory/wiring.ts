@@ -49,7 +49,7 @@ export async function createInventory(
     notifications: deps.notifications,
     translog: deps.translog,
     advisories,
-    // Until disclosure cases say who may know, an embargoed advisory reaches no operator.
+    // Without a disclosure case to ask (the composition root wires it), an embargoed advisory reaches no operator.
     allowedOperators: overrides.allowedOperators ?? (async () => null),
     ...(overrides.vendorVex ? { vendorVex: overrides.vendorVex } : {}),
     mailer: overrides.mailer ?? (s.smtp ? smtpMailer(s.smtp) : noMailer),

@@ -23,6 +23,7 @@ export const ENTRY_TYPES = [
   'report.received',
   'report.triaged',
   'case.opened',
+  'case.operators_allowed',
   'embargo.set',
   'embargo.changed',
   'advisory.published',

@@ -59,6 +59,7 @@ async function setup(t: TestContext, opts: { block?: string } = {}) {
     allVendorsAgreeToPublish: async () => state.agreed,
   }
   const published: OsvRecord[] = []
+  const labels: Array<{ tlp: string; caseId: string | null }> = []
   const advisories = createAdvisoryService({
     db: rt.db,
     clock,
@@ -67,11 +68,24 @@ async function setup(t: TestContext, opts: { block?: string } = {}) {
     cases,
     publicUrl: 'https://earlywatch.example',
     cveBlock: { year: 2026, first: 50000, last: opts.block === 'tiny' ? 50000 : 50999 },
-    onAdvisoryPublished: async (osv) => {
+    onAdvisoryPublished: async (osv, meta) => {
       published.push(osv)
+      labels.push(meta)
     },
   })
-  return { rt, clock, translog, advisories, analyst, vendor, partner, outsider, state, published }
+  return {
+    rt,
+    clock,
+    translog,
+    advisories,
+    analyst,
+    vendor,
+    partner,
+    outsider,
+    state,
+    published,
+    labels,
+  }
 }
 
 async function publishJobs(rt: Awaited<ReturnType<typeof setup>>['rt']) {
@@ -86,8 +100,19 @@ async function publishJobs(rt: Awaited<ReturnType<typeof setup>>['rt']) {
 const code = (c: string) => (e: unknown) => isAppError(e) && e.code === c
 
 test('1. a case advisory stays embargoed until its disclosure date, then the job publishes it', async (t) => {
-  const { rt, clock, translog, advisories, analyst, vendor, partner, outsider, published } =
-    await setup(t)
+  const {
+    rt,
+    clock,
+    translog,
+    advisories,
+    analyst,
+    vendor,
+    partner,
+    outsider,
+    published,
+    labels,
+    state,
+  } = await setup(t)
   await assert.rejects(
     advisories.draftFromCase(vendor.principal, 'case_0123456789abcdef'),
     code('EW_FORBIDDEN'),
@@ -150,9 +175,13 @@ test('1. a case advisory stays embargoed until its disclosure date, then the job
   assert.equal((await advisories.publicList({ limit: 10, offset: 0 })).total, 0)
   await assert.rejects(advisories.get(outsider.principal, a.id), code('EW_NOT_FOUND'))
   assert.equal((await advisories.get(vendor.principal, a.id)).state, 'published')
-  // The hook is for CLEAR/GREEN only.
+  // The hook hands an embargoed advisory over with its label and case: the inventory lets it
+  // reach only the operators the case allows.
   await advisories.notifyPublished({ advisoryId: a.id, revision: 1 })
-  assert.equal(published.length, 0)
+  assert.equal(published.length, 1)
+  assert.deepEqual(labels, [{ tlp: 'AMBER', caseId: state.c.caseId }])
+  assert.equal(await advisories.caseOfPublished(published[0]!.id), state.c.caseId)
+  assert.equal(await advisories.publishedOfCase(state.c.caseId), published[0]!.id)
   // Running the job again is harmless.
   assert.equal(
     (await advisories.publishIfDue({ advisoryId: a.id, at: DISCLOSURE.toISOString() })).published,

@@ -42,7 +42,7 @@ import {
   isStaff,
   validateContent,
 } from './model.ts'
-import { type OsvRecord, osvPackage, toOsv } from './osv.ts'
+import { type OsvRecord, osvId, osvPackage, toOsv } from './osv.ts'
 import * as store from './store.ts'
 import { type ValidationResult, validateCsaf, validateCve, validateOsv } from './validate.ts'
 
@@ -72,10 +72,12 @@ export interface AdvisoryDeps {
   publisherName?: string
   generatorVersion?: string
   /**
-   * Called (from a job, so it is retried) with the OSV record of every TLP:CLEAR or TLP:GREEN
-   * revision published: both reach every signed-in organisation. Default: nothing.
+   * Called (from a job, so it is retried) with the OSV record of every revision published, with
+   * its TLP label and case: CLEAR and GREEN reach every signed-in organisation; an embargoed one
+   * (AMBER or stricter) only the operators its case allows, which the receiver must enforce.
+   * Default: nothing.
    */
-  onAdvisoryPublished?: (osv: OsvRecord) => Promise<void>
+  onAdvisoryPublished?: (osv: OsvRecord, meta: { tlp: Tlp; caseId: string | null }) => Promise<void>
 }
 
 export interface Exports {
@@ -149,6 +151,10 @@ export interface AdvisoryService {
   }): Promise<{ items: Advisory[]; total: number }>
   publicGet(id: string): Promise<Advisory>
   publicByPackage(ecosystem: string | null, name: string): Promise<Advisory[]>
+  /** The case of a published advisory, by its OSV id (`x_EW-2026-0001`) or id; null if none. */
+  caseOfPublished(osvOrId: string): Promise<string | null>
+  /** The OSV id of a case's published advisory, or null. */
+  publishedOfCase(caseId: string): Promise<string | null>
   osv(a: Advisory): OsvRecord
   csaf(a: Advisory, profile?: CsafProfile): unknown
   exportContext(): ExportContext
@@ -568,8 +574,10 @@ export function createAdvisoryService(deps: AdvisoryDeps): AdvisoryService {
     async notifyPublished(payload) {
       const a = await store.find(db, payload.advisoryId)
       if (a?.state !== 'published' || !deps.onAdvisoryPublished) return
-      if (a.tlp !== 'CLEAR' && a.tlp !== 'GREEN') return
-      await deps.onAdvisoryPublished(toOsv(a, deps.publicUrl, clock.now()))
+      await deps.onAdvisoryPublished(toOsv(a, deps.publicUrl, clock.now()), {
+        tlp: a.tlp,
+        caseId: a.caseId,
+      })
     },
 
     async importDocuments(actor, kind, docs) {
@@ -636,6 +644,18 @@ export function createAdvisoryService(deps: AdvisoryDeps): AdvisoryService {
     },
 
     publicByPackage: (ecosystem, name) => store.publicByPackage(db, ecosystem, name),
+
+    async caseOfPublished(osvOrId) {
+      const a =
+        (await store.find(db, osvOrId)) ??
+        (osvOrId.startsWith('x_') ? await store.find(db, osvOrId.slice(2)) : null)
+      return a?.state === 'published' ? a.caseId : null
+    },
+
+    async publishedOfCase(caseId) {
+      const a = await store.findByCase(db, caseId)
+      return a?.state === 'published' ? osvId(a.id) : null
+    },
     osv: (a) => toOsv(a, deps.publicUrl, clock.now()),
     csaf: (a, profile = 'csaf_security_advisory') => toCsaf(a, profile, ctx()),
     exportContext: ctx,

@@ -58,7 +58,7 @@ interface Entry {
   release: string | null
   compiled: CompiledAffected
   /** Hits are immutable and shared: one per distinct match result of this entry. */
-  hits: Map<AffectedMatch, IndexHit>
+  hits: Map<AffectedMatch, IndexHit> | null
 }
 
 interface PackageEntries {
@@ -68,31 +68,25 @@ interface PackageEntries {
   ranks: Map<VersionScheme, unknown[]> | null
   /** For packages whose ranges share one ordering: the answer of the ranges per slot. */
   slots: SlotTable | null | undefined
-}
-
-/** The hits of one slot, shared by every version in it (hits and this array are never mutated). */
-interface SlotAnswer {
-  hits: IndexHit[]
-  entries: Entry[]
-  /** Whether any of the entries is scoped to an ecosystem release. */
-  scoped: boolean
+  /** The entries of each advisory, for the fan-out path; built on first use, dropped on change. */
+  byAdvisory: Map<string, Entry[]> | null
 }
 
 /**
  * A package's distinct bounds b0 < b1 < … split the versions into slots: slot 2k is
  * "between b(k-1) and bk", slot 2k+1 is "equal to bk". Every range gives the same answer
- * for all versions of a slot, so the answers are computed once per slot, and matching a
- * component is a binary search plus a lookup.
+ * for all versions of a slot, so matching a component is a binary search plus a lookup.
+ * Each entry's answer over the slots is a few segments of constant answer, computed once
+ * when the table is built; a slot's hits are the affected segments that contain it.
  */
 interface SlotTable {
   scheme: VersionScheme
   sorted: unknown[]
-  bySlot: Array<SlotAnswer | undefined>
-  /** Entries with ranges, by the slot after which none of their ranges can hold a version. */
-  byEnd: Entry[]
-  ends: number[]
-  /** The first slot where each entry's ranges can hold a version. */
-  starts: Map<Entry, number>
+  /** Affected segments `[start, end)` of every entry, ordered by `end`, with the hit they give. */
+  segStart: Int32Array
+  segEnd: Int32Array
+  segEntry: Entry[]
+  segHit: IndexHit[]
   /** Entries that may still hit outside the ranges: explicit versions, unreadable ranges. */
   others: Entry[]
 }
@@ -104,8 +98,35 @@ export function packageKey(ecosystem: string, name: string): string {
   return `${ecosystem}\u0000${name}`
 }
 
+/**
+ * An ordering whose `parse` remembers what the index's advisories name: bounds repeat across
+ * advisories, and components often run exactly a bound's version. Only versions read while an
+ * advisory is compiled are kept, so the memory is bounded by the index, not by the components.
+ */
+function memoScheme(base: VersionScheme, recording: () => boolean): VersionScheme {
+  const memo = new Map<string, unknown>()
+  const scheme: VersionScheme = Object.create(base)
+  scheme.parse = (v: string) => {
+    let p = memo.get(v)
+    if (p === undefined) {
+      try {
+        p = base.parse(v)
+      } catch (err) {
+        if (!(err instanceof VersionSyntaxError)) throw err
+        p = err
+      }
+      if (recording()) memo.set(v, p)
+    }
+    if (p instanceof VersionSyntaxError) throw p
+    return p
+  }
+  return scheme
+}
+
 export class AdvisoryIndex {
   #packages = new Map<string, PackageEntries>()
+  #schemes = new Map<VersionScheme, VersionScheme>()
+  #compiling = false
   #byAdvisory = new Map<string, Set<string>>()
   /** Affected entries skipped at upsert (unknown ecosystem, no package), by advisory id. */
   readonly skipped = new Map<string, string[]>()
@@ -138,18 +159,25 @@ export class AdvisoryIndex {
         skipped.push(`affected[${i}]: unknown ecosystem ${pkg.ecosystem}`)
         continue
       }
-      const scheme = ECOSYSTEM_SCHEMES[eco.base] ?? null
+      const own = ECOSYSTEM_SCHEMES[eco.base]
+      const scheme = own ? this.#scheme(own) : null
       // Coarse keys are for the database's pre-filter; in memory the package key narrows enough.
-      const compiled = compileAffected(
-        affected,
-        scheme,
-        scheme && SEMVER_ECOSYSTEMS.has(eco.base) ? scheme : semverScheme,
-        { coarse: false },
-      )
+      this.#compiling = true
+      let compiled: CompiledAffected
+      try {
+        compiled = compileAffected(
+          affected,
+          scheme,
+          scheme && SEMVER_ECOSYSTEMS.has(eco.base) ? scheme : this.#scheme(semverScheme),
+          { coarse: false },
+        )
+      } finally {
+        this.#compiling = false
+      }
       const key = packageKey(eco.base, normaliseName(eco.base, pkg.name))
       let p = this.#packages.get(key)
       if (!p) {
-        p = { entries: [], cache: new Map(), ranks: null, slots: undefined }
+        p = { entries: [], cache: new Map(), ranks: null, slots: undefined, byAdvisory: null }
         this.#packages.set(key, p)
       }
       p.entries.push({
@@ -157,11 +185,12 @@ export class AdvisoryIndex {
         affectedIndex: i,
         release: eco.release,
         compiled,
-        hits: new Map(),
+        hits: null,
       })
       p.cache.clear()
       p.ranks = null
       p.slots = undefined
+      p.byAdvisory = null
       keys.add(key)
       touched.add(key)
     }
@@ -169,6 +198,15 @@ export class AdvisoryIndex {
     else this.skipped.delete(advisory.id)
     if (keys.size) this.#byAdvisory.set(advisory.id, keys)
     return [...touched]
+  }
+
+  #scheme(base: VersionScheme): VersionScheme {
+    let s = this.#schemes.get(base)
+    if (!s) {
+      s = memoScheme(base, () => this.#compiling)
+      this.#schemes.set(base, s)
+    }
+    return s
   }
 
   /** Removes an advisory; returns the package keys it was indexed under. */
@@ -181,6 +219,7 @@ export class AdvisoryIndex {
       p.cache.clear()
       p.ranks = null
       p.slots = undefined
+      p.byAdvisory = null
       if (p.entries.length === 0) this.#packages.delete(key)
     }
     this.#byAdvisory.delete(advisoryId)
@@ -242,10 +281,19 @@ export class AdvisoryIndex {
     if (!eco) return []
     const p = this.#packages.get(packageKey(eco.base, normaliseName(eco.base, name)))
     if (!p) return []
+    if (!p.byAdvisory) {
+      // A package named by thousands of advisories (a distribution's kernel) is fanned out
+      // version by version: find the advisory's entries without scanning the others each time.
+      p.byAdvisory = new Map()
+      for (const e of p.entries) {
+        const list = p.byAdvisory.get(e.advisoryId)
+        if (list) list.push(e)
+        else p.byAdvisory.set(e.advisoryId, [e])
+      }
+    }
     const hits: IndexHit[] = []
     const parsed: ParseCache = new Map()
-    for (const e of p.entries) {
-      if (e.advisoryId !== advisoryId) continue
+    for (const e of p.byAdvisory.get(advisoryId) ?? []) {
       if (e.release && eco.release && e.release !== eco.release) continue
       const hit = matchEntry(e, version, parsed)
       if (hit) hits.push(hit)
@@ -310,74 +358,96 @@ function slotTable(p: PackageEntries): SlotTable | null {
   const sorted = ranks.get(scheme) ?? []
   const others = p.entries.filter((e) => e.compiled.listed.size || e.compiled.problems.length)
   const size = 2 * sorted.length + 1
-  // Each entry's envelope [start, end): ranges open at an introduced event (slot 2k+1 for
-  // rank k, 0 for "0") and close at a fixed (2k+1) or last_affected (2k+2) event, or never.
-  const starts = new Map<Entry, number>()
-  const envelopes: Array<[Entry, number]> = []
+  const segments: Array<{ start: number; end: number; entry: Entry; hit: IndexHit }> = []
   for (const e of p.entries) {
     if (e.compiled.ranges.length === 0) continue
-    let start = size
-    let end = 0
+    // The entry's answer changes only at its own bounds: at slot 2k+1 (equal to the bound of
+    // rank k) and at 2k+2 (above it). Between those cuts it is constant, so it is evaluated
+    // once per piece, at the piece's first slot.
+    const cuts = new Set<number>([0])
     for (const r of e.compiled.ranges) {
-      const first = r.events.find((x) => x.kind === 'introduced')
-      if (first) start = Math.min(start, first.parsed === undefined ? 0 : 2 * first.rank! + 1)
-      const last = r.events[r.events.length - 1]
-      end = Math.max(
-        end,
-        !last || last.kind === 'introduced'
-          ? size
-          : last.kind === 'fixed'
-            ? 2 * last.rank! + 1
-            : 2 * last.rank! + 2,
-      )
+      for (const b of r.events)
+        if (b.parsed !== undefined) cuts.add(2 * b.rank! + 1).add(2 * b.rank! + 2)
+      for (const b of r.limits)
+        if (b.parsed !== undefined) cuts.add(2 * b.rank! + 1).add(2 * b.rank! + 2)
     }
-    starts.set(e, start)
-    envelopes.push([e, end])
+    const starts = [...cuts].filter((c) => c < size).sort((a, b) => a - b)
+    let open: { start: number; end: number; entry: Entry; hit: IndexHit } | null = null
+    starts.forEach((slot, i) => {
+      const below = slot >> 1
+      const equal = slot % 2 === 1 ? below : -1
+      let best: AffectedMatch | null = null
+      for (const r of e.compiled.ranges) {
+        const m = evaluateRanked(r, below, equal)
+        if (m.affected && (!best || (m.fixed && !best.fixed))) best = m
+      }
+      const hit = best ? hitFor(e, best) : null
+      const end = starts[i + 1] ?? size
+      if (open && hit === open.hit) open.end = end
+      else {
+        if (open) segments.push(open)
+        open = hit ? { start: slot, end, entry: e, hit } : null
+      }
+    })
+    if (open) segments.push(open)
   }
-  envelopes.sort((a, b) => a[1] - b[1])
+  segments.sort((a, b) => a.end - b.end)
   p.slots = {
     scheme,
     sorted,
-    bySlot: new Array(size),
-    byEnd: envelopes.map(([e]) => e),
-    ends: envelopes.map(([, end]) => end),
-    starts,
+    segStart: Int32Array.from(segments, (x) => x.start),
+    segEnd: Int32Array.from(segments, (x) => x.end),
+    segEntry: segments.map((x) => x.entry),
+    segHit: segments.map((x) => x.hit),
     others,
   }
   return p.slots
 }
 
-/** The entries whose ranges hold the versions of one slot, computed on the slot's first use. */
-function slotHits(table: SlotTable, slot: number): SlotAnswer {
-  const known = table.bySlot[slot]
-  if (known) return known
-  const below = slot >> 1
-  const equal = slot % 2 === 1 ? below : -1
-  const answer: SlotAnswer = { hits: [], entries: [], scoped: false }
-  // Only entries whose envelope still reaches this slot can hold it.
+/**
+ * The hits of the versions in one slot: the affected segments that contain it (of the
+ * component's release), then the entries whose explicit versions or unreadable ranges decide.
+ * The answer is cached per version by the caller, so it is gathered straight into its array.
+ */
+function slotHits(
+  table: SlotTable,
+  slot: number,
+  release: string | null,
+  version: string,
+  parsedVersion: unknown,
+): IndexHit[] {
+  const { segStart, segEnd, segEntry, segHit, others } = table
+  // Only segments that end after this slot can hold it.
   let lo = 0
-  let hi = table.ends.length
+  let hi = segEnd.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (table.ends[mid]! <= slot) lo = mid + 1
+    if (segEnd[mid]! <= slot) lo = mid + 1
     else hi = mid
   }
-  for (let i = lo; i < table.byEnd.length; i++) {
-    const e = table.byEnd[i]!
-    if (table.starts.get(e)! > slot) continue
-    let best: AffectedMatch | null = null
-    for (const r of e.compiled.ranges) {
-      const m = evaluateRanked(r, below, equal)
-      if (m.affected && (!best || (m.fixed && !best.fixed))) best = m
-    }
-    if (best) {
-      answer.hits.push(hitFor(e, best))
-      answer.entries.push(e)
-      if (e.release) answer.scoped = true
+  let n = 0
+  for (let i = lo; i < segEnd.length; i++) if (segStart[i]! <= slot) n++
+  const hits: IndexHit[] = new Array(n)
+  const matched = others.length ? new Set<Entry>() : null
+  n = 0
+  for (let i = lo; i < segEnd.length; i++) {
+    if (segStart[i]! > slot) continue
+    const e = segEntry[i]!
+    if (release && e.release && e.release !== release) continue
+    hits[n++] = segHit[i]!
+    matched?.add(e)
+  }
+  hits.length = n
+  if (matched) {
+    const parsed: ParseCache = new Map([[table.scheme, parsedVersion]])
+    for (const e of others) {
+      if (matched.has(e) || (e.release && release && e.release !== release)) continue
+      // The ranges did not match here: the explicit list, or an unreadable range, decides.
+      const hit = matchEntry(e, version, parsed, null, true)
+      if (hit) hits.push(hit)
     }
   }
-  table.bySlot[slot] = answer
-  return answer
+  return hits
 }
 
 /** Matching through the slot table; null when the package has none or the version cannot be read. */
@@ -404,30 +474,11 @@ function matchBySlot(
     else hi = mid
   }
   const slot = lo < sorted.length && scheme.compareParsed(sorted[lo], v) === 0 ? 2 * lo + 1 : 2 * lo
-  const answer = slotHits(table, slot)
-  // The common case allocates nothing: the slot's shared answer is the component's.
-  if (table.others.length === 0 && (!release || !answer.scoped)) return answer.hits
-  const hits: IndexHit[] = []
-  const matched = new Set<Entry>()
-  answer.entries.forEach((entry, i) => {
-    if (entry.release && release && entry.release !== release) return
-    hits.push(answer.hits[i]!)
-    matched.add(entry)
-  })
-  if (table.others.length) {
-    const parsed: ParseCache = new Map([[scheme, v]])
-    for (const e of table.others) {
-      if (matched.has(e) || (e.release && release && e.release !== release)) continue
-      // The ranges did not match here: the explicit list, or an unreadable range, decides.
-      const hit = matchEntry(e, version, parsed, null, true)
-      if (hit) hits.push(hit)
-    }
-  }
-  return hits
+  return slotHits(table, slot, release, version, v)
 }
 
 function hitFor(e: Entry, m: AffectedMatch): IndexHit {
-  const known = e.hits.get(m)
+  const known = e.hits?.get(m)
   if (known) return known
   const hit: IndexHit = Object.freeze({
     advisoryId: e.advisoryId,
@@ -435,6 +486,7 @@ function hitFor(e: Entry, m: AffectedMatch): IndexHit {
     range: m.range,
     ...(m.fixed ? { fixed: m.fixed } : {}),
   })
+  e.hits ??= new Map()
   e.hits.set(m, hit)
   return hit
 }
