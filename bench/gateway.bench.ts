@@ -270,15 +270,19 @@ const gateway: Target = {
 process.stdout.write(
   `gateway database: ${dbKind}${dbKind === 'pglite' ? ' (embedded; set DATABASE_URL for PostgreSQL)' : ''}; ${CONNECTIONS} connections, ${SECONDS} s per throughput run\n`,
 )
-// A short warm-up of each path (JIT, connections, the grant cache), not measured.
+// A warm-up of each path under the measured load (JIT and WebAssembly tier-up, connections, the
+// grant cache), not measured: the same for every target. Servers run for weeks; the first
+// seconds of a process are not its throughput (earlywatch's gateway, with the embedded
+// database's WebAssembly in its process, needs about 5 s at full load to reach steady state).
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 6)
 for (const target of [direct, bare, gateway, ...(portkey ? [portkey] : [])]) {
   await autocannon({
     url: target.url,
     method: 'POST',
     headers: { 'content-type': 'application/json', ...target.headers },
     body: body(false),
-    connections: 8,
-    duration: 2,
+    connections: CONNECTIONS,
+    duration: WARMUP_SECONDS,
   })
 }
 

@@ -7,8 +7,11 @@
  * `READY <port> [key]` once it listens.
  */
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { Agent } from 'undici'
 import type { Role } from '../../src/accounts/model.ts'
@@ -16,7 +19,9 @@ import { seedMember } from '../../src/accounts/testing.ts'
 import { createHttpApp, createServices } from '../../src/app.ts'
 import { seedGrant, startMockUpstream } from '../../src/gateway/testing.ts'
 import { fixedClock } from '../../src/platform/clock.ts'
-import { testRuntime } from '../../src/platform/testing.ts'
+import { createLogger } from '../../src/platform/log.ts'
+import { openRuntime } from '../../src/platform/runtime.ts'
+import { testRuntime, testSettings } from '../../src/platform/testing.ts'
 
 const [mode, upstream] = process.argv.slice(2)
 const START = '2026-11-23T10:00:00Z'
@@ -60,7 +65,22 @@ if (mode === 'mock') {
     fullName: `bench-gateway-${randomBytes(4).toString('hex')}`,
     after: (fn: () => Promise<void>) => cleanups.push(fn),
   } as unknown as TestContext
-  const rt = await testRuntime(t, { clock, settings: { LOG_LEVEL: 'warn' } })
+  // With DATABASE_URL, a schema of its own on that PostgreSQL. Otherwise the embedded database
+  // as `earlywatch serve` opens it: files in a data directory, not the in-memory cluster tests
+  // use (whose file system copies a whole table file each time one grows, stalling the loop).
+  let rt: Awaited<ReturnType<typeof testRuntime>>
+  if (process.env.DATABASE_URL) {
+    rt = await testRuntime(t, { clock, settings: { LOG_LEVEL: 'warn' } })
+  } else {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'earlywatch-bench-gateway-'))
+    const settings = testSettings({ LOG_LEVEL: 'warn', EARLYWATCH_DATA_DIR: dataDir })
+    rt = await openRuntime(settings, createLogger(settings.logLevel), { clock })
+    const opened = rt
+    cleanups.push(async () => {
+      await opened.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    })
+  }
   const services = await createServices(rt)
   const member = (kind: 'lab' | 'program' | 'partner', role: Role) =>
     seedMember(services.accounts, { kind, roles: [role] })
