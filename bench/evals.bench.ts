@@ -170,7 +170,8 @@ try {
     pfWall = (performance.now() - p0) / 1000
     const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '')
     if (m) pfRss = Number(m[1]) / 1024
-    const passed = /(\d+) passed|Successes:\s*(\d+)/i.exec(`${r.stdout}${r.stderr}`)
+    // promptfoo prints counts with thousands separators ("5,000 passed").
+    const passed = /([\d,]+) passed|Successes:\s*([\d,]+)/i.exec(`${r.stdout}${r.stderr}`)
     process.stdout.write(
       `promptfoo: same ${N} samples in ${pfWall.toFixed(2)} s (${(pfWall / ideal).toFixed(1)} × ideal)${pfRss ? `, peak RSS ${pfRss.toFixed(0)} MB` : ''}${passed ? `, ${passed[1] ?? passed[2]} passed` : ''}\n`,
     )
