@@ -15,7 +15,9 @@ import { openPage, shot, startDemoServer } from './harness.ts'
 async function chartDrawn(page: Page) {
   const chart = page.getByRole('figure', { name: /Category scores and composite/ })
   await chart.waitFor()
-  await chart.locator('.recharts-bar-rectangle').first().waitFor()
+  // Threshold ticks are drawn on every row whatever the scores; a weak model's bars may all be
+  // zero wide (its items are fresh vault ids each start, so its luck differs run to run).
+  await chart.locator('.ew-threshold-tick').first().waitFor({ state: 'attached' })
   return {
     bars: await chart.locator('.recharts-bar-rectangle').count(),
     errorBars: await chart.locator('.recharts-errorBar').count(),
@@ -113,9 +115,9 @@ test('policy approval, the vault, determination reports for the officer and the 
   const galeReport = page.url()
   const officerChart = await chartDrawn(page)
   assert.equal(officerChart.thresholds, officerChart.rows, 'a threshold tick on every row')
-  // A weak model's bars can be zero wide (a zero mean draws no rectangle); the ticks and
-  // interval whiskers are there on every measured row.
-  assert.ok(officerChart.bars >= 1 && officerChart.errorBars >= 1, JSON.stringify(officerChart))
+  // A weak model's bars can all be zero wide (a zero mean draws no rectangle and no whisker);
+  // where it scored, the interval is drawn. The covered model's chart below has every bar.
+  if (officerChart.bars > 0) assert.ok(officerChart.errorBars >= 1, JSON.stringify(officerChart))
   assert.equal(officerChart.baselines, officerChart.rows, 'the reference model on every row')
   await page
     .getByTestId('alert')
@@ -139,6 +141,7 @@ test('policy approval, the vault, determination reports for the officer and the 
   await page.getByRole('link', { name: 'Atlas-2.5 2026.09' }).first().click()
   await page.getByRole('heading', { name: 'Determination: Atlas-2.5 2026.09', level: 1 }).waitFor()
   await page.getByRole('main').getByText('Covered frontier model').first().waitFor()
+  await page.locator('.recharts-bar-rectangle').first().waitFor()
   const labChart = await chartDrawn(page)
   assert.equal(labChart.thresholds, labChart.rows)
   assert.equal(labChart.bars, labChart.rows, 'a covered model has a bar on every row')
