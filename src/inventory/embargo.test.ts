@@ -5,54 +5,14 @@
  * in-app, each marked TLP:AMBER — and never an affected operator the case does not allow.
  */
 import assert from 'node:assert/strict'
-import { createServer, type IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { type TestContext, test } from 'node:test'
-import { SMTPServer } from 'smtp-server'
 import { bearer, seedMember } from '../accounts/testing.ts'
 import { createHttpApp, createServices } from '../app.ts'
 import { fixedClock } from '../platform/clock.ts'
 import { testRuntime } from '../platform/testing.ts'
 import { SIGNATURE_HEADER, verifyWebhook } from './notify.ts'
+import { smtpSink, webhookSink } from './test-sinks.ts'
 import { drainDeliveries, seedOperator } from './testing.ts'
-
-async function smtpSink(t: TestContext) {
-  const mails: Array<{ to: string[]; data: string }> = []
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, done) {
-      let data = ''
-      stream.on('data', (c: Buffer) => {
-        data += c.toString('utf8')
-      })
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), data })
-        done()
-      })
-    },
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  return { mails, port: (server.server.address() as AddressInfo).port }
-}
-
-async function webhookSink(t: TestContext) {
-  const hits: Array<{ path: string; headers: IncomingHttpHeaders; body: string }> = []
-  const server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c: Buffer) => {
-      body += c.toString('utf8')
-    })
-    req.on('end', () => {
-      hits.push({ path: req.url ?? '', headers: req.headers, body })
-      res.writeHead(204).end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  return { hits, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
-}
 
 test('an embargoed (TLP:AMBER) advisory reaches only the affected operators its case allows, marked AMBER by email, webhook and in-app', async (t) => {
   const clock = fixedClock('2026-11-02T00:00:00Z')

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
-import { createServer, type IncomingHttpHeaders } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type TestContext, test } from 'node:test'
-import { SMTPServer } from 'smtp-server'
 import { createServices, type Services } from '../app.ts'
 import { DAY_MS, fixedClock } from '../platform/clock.ts'
 import { isAppError } from '../platform/errors.ts'
@@ -10,49 +9,9 @@ import type { Runtime } from '../platform/runtime.ts'
 import { testRuntime } from '../platform/testing.ts'
 import type { OsvRecord } from './model.ts'
 import { SIGNATURE_HEADER, smtpMailer, verifyWebhook } from './notify.ts'
+import { smtpSink, webhookSink } from './test-sinks.ts'
 import { drainDeliveries, fixture, loadOsvSample, seedOperator } from './testing.ts'
 import { createInventory, type Inventory } from './wiring.ts'
-
-/** A local SMTP server (smtp-server) that keeps what it receives. */
-async function smtpSink(t: TestContext) {
-  const mails: Array<{ to: string[]; data: string }> = []
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, done) {
-      let data = ''
-      stream.on('data', (c: Buffer) => {
-        data += c.toString('utf8')
-      })
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), data })
-        done()
-      })
-    },
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  const port = (server.server.address() as AddressInfo).port
-  return { mails, port }
-}
-
-/** A local webhook receiver that keeps each request's body and headers. */
-async function webhookSink(t: TestContext) {
-  const hits: Array<{ path: string; headers: IncomingHttpHeaders; body: string }> = []
-  const server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c: Buffer) => {
-      body += c.toString('utf8')
-    })
-    req.on('end', () => {
-      hits.push({ path: req.url ?? '', headers: req.headers, body })
-      res.writeHead(204).end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  return { hits, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
-}
 
 async function setup(t: TestContext, opts: { allowed?: string[] } = {}) {
   const clock = fixedClock('2026-11-02T09:00:00Z')
