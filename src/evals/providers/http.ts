@@ -26,7 +26,6 @@ export interface HttpEndpoint {
     body: unknown,
     opts: JsonPostOptions,
   ): Promise<unknown>
-  close(): Promise<void>
 }
 
 /**
@@ -74,7 +73,6 @@ export function httpEndpoint(baseUrl: string, connections: number): HttpEndpoint
       }
       throw statusError(status, text, res.headers, opts.now())
     },
-    close: () => pool.close(),
   }
 }
 
