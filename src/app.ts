@@ -24,7 +24,7 @@ import { evalsRoutes } from './evals/routes.ts'
 import { bwrapProvider } from './evals/sandbox/bwrap.ts'
 import { createEvalsService, type EvalsService } from './evals/service.ts'
 import { defaultRegistry } from './evals/tasks.ts'
-import { gatewayRoutes, gatewayUsageRoutes } from './gateway/routes.ts'
+import { gatewayHttp, gatewayUsageRoutes } from './gateway/routes.ts'
 import type { GatewayService } from './gateway/service.ts'
 import { createGatewayWiring, signalGrantChanges } from './gateway/wiring.ts'
 import { type AdvisoriesService, createAdvisoriesService } from './inventory/advisories/service.ts'
@@ -296,14 +296,17 @@ export async function createHttpApp(rt: Runtime, services: Services): Promise<Fa
       { prefix: '', plugin: osvRoutes({ advisories: services.advisories }) },
       { prefix: '/api/inventory', plugin: services.inventory.routes() },
       { prefix: '/api/admin', plugin: adminRoutes({ jobs: rt.jobs }) },
+      { prefix: '/api', plugin: gatewayUsageRoutes({ gateway: services.gateway }) },
+    ],
+    edges: [
       {
-        prefix: '/gateway',
-        plugin: gatewayRoutes({
+        prefix: '/gateway/',
+        app: await gatewayHttp({
           gateway: services.gateway,
           bodyLimit: rt.settings.gatewayBodyLimit,
+          log: rt.log,
         }),
       },
-      { prefix: '/api', plugin: gatewayUsageRoutes({ gateway: services.gateway }) },
     ],
     ready: async () => {
       if (closing) throw new Error('shutting down')

@@ -1,14 +1,23 @@
 /**
  * HTTP edges of the model gateway: the OpenAI- and Anthropic-compatible endpoints partners'
- * SDKs call with a virtual key (outside the session and CSRF machinery: `access: 'own-key'`),
- * and the usage API the partners pages chart.
+ * SDKs call with a virtual key, served by a Fastify instance of their own (gatewayHttp), and
+ * the usage API the partners pages chart, part of the main API.
  */
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { PROGRAM_WIDE_ROLES, type Role } from '../accounts/model.ts'
 import { requirePrincipal } from '../platform/http/access.ts'
+import { requestId } from '../platform/http/server.ts'
 import { ID_PATTERN } from '../platform/ids.ts'
+import type { Logger } from '../platform/log.ts'
 import { type GatewayEndpoint, type Refusal, refuse } from './model.ts'
 import type { GatewayAnswer, GatewayService } from './service.ts'
 import { BUCKETS } from './store.ts'
@@ -32,6 +41,7 @@ function send(reply: FastifyReply, a: GatewayAnswer) {
     .status(a.status)
     .headers(a.headers)
     .header('x-content-type-options', 'nosniff')
+    .header('x-request-id', reply.request.id)
     .send(a.body)
 }
 
@@ -44,13 +54,33 @@ const endpointOf = (url: string): GatewayEndpoint =>
   ENDPOINT_OF_URL.find(([re]) => re.test(url))?.[1] ?? 'chat.completions'
 
 /**
- * The partner-facing endpoints, registered under `/gateway`. They answer every error in the
- * caller's protocol (never problem+json), so the SDKs raise their own error classes.
+ * The partner-facing endpoints under `/gateway`, as a Fastify instance of their own that the
+ * main server hands every `/gateway/` URL to (HttpEdge). It has none of the web app's hooks:
+ * no sessions, cookies or CSRF (the virtual key is the only credential), no browser security
+ * headers (answers carry `x-content-type-options: nosniff` only), no per-request log lines
+ * (the gateway's request log records every request) and no per-request child logger. Running
+ * those cost the gateway about a third of its throughput (docs/gateway.md, benchmark).
+ * Every error is answered in the caller's protocol (never problem+json), so the SDKs raise
+ * their own error classes.
  */
-export function gatewayRoutes(deps: {
+export async function gatewayHttp(deps: {
   gateway: GatewayService
   bodyLimit: number
-}): FastifyPluginAsync {
+  log: Logger
+}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    // The process logger as it is: error lines name the request id themselves.
+    childLoggerFactory: (logger) => logger,
+    bodyLimit: deps.bodyLimit,
+    genReqId: requestId,
+  })
+  await app.register(gatewayRoutes(deps), { prefix: '/gateway' })
+  return app
+}
+
+function gatewayRoutes(deps: { gateway: GatewayService; bodyLimit: number }): FastifyPluginAsync {
   const { gateway } = deps
   return async (app) => {
     // Bodies are taken as bytes whatever their content type: the service parses them and
@@ -75,14 +105,13 @@ export function gatewayRoutes(deps: {
       else if (err.statusCode && err.statusCode < 500)
         r = refuse('invalid_request', 'bad_request', err.message)
       else {
-        req.log.error({ err }, 'gateway: unhandled error')
+        req.log.error({ err, reqId: req.id }, 'gateway: unhandled error')
         r = refuse(
           'internal',
           'internal',
           `Something went wrong in the gateway. Quote request id ${req.id} when you report it.`,
         )
       }
-      req.log.info({ code: r.code }, r.message)
       return send(reply, gateway.refuseEarly(endpoint, r, req.id, reply.elapsedTime))
     })
 
@@ -111,43 +140,17 @@ export function gatewayRoutes(deps: {
           requestId: req.id,
           signal: closed.signal,
         })
-        if (answer.status >= 400) req.log.info({ status: answer.status }, 'gateway request refused')
         return send(reply, answer)
       }
 
-    const own = { access: 'own-key' } as const
-    // The browser security headers (CSP, frame and opener policies…) mean nothing to an SDK
-    // reading JSON or SSE, and building them per request cost the gateway a measurable share of
-    // its time (`helmet: false`); answers carry `x-content-type-options: nosniff` only (send()).
-    app.post(
-      '/openai/v1/chat/completions',
-      {
-        helmet: false,
-        config: own,
-        schema: {
-          tags,
-          summary: 'OpenAI Chat Completions through a grant (Authorization: Bearer ew_vk_…)',
-        },
-      },
-      forward('chat.completions', bearerKey),
-    )
-    app.get(
-      '/openai/v1/models',
-      {
-        helmet: false,
-        config: own,
-        schema: { tags, summary: 'The model this key grants, as an OpenAI model list' },
-      },
-      forward('models', bearerKey),
-    )
+    // OpenAI Chat Completions through a grant (Authorization: Bearer ew_vk_…).
+    app.post('/openai/v1/chat/completions', forward('chat.completions', bearerKey))
+    // The model this key grants, as an OpenAI model list.
+    app.get('/openai/v1/models', forward('models', bearerKey))
+    // Anthropic Messages through a grant (x-api-key: ew_vk_…). The Anthropic SDK sends
+    // x-api-key; with `authToken` it sends a bearer token instead.
     app.post(
       '/anthropic/v1/messages',
-      {
-        helmet: false,
-        config: own,
-        schema: { tags, summary: 'Anthropic Messages through a grant (x-api-key: ew_vk_…)' },
-      },
-      // The Anthropic SDK sends x-api-key; with `authToken` it sends a bearer token instead.
       forward('messages', (req) => header(req, 'x-api-key') ?? bearerKey(req)),
     )
   }

@@ -1,6 +1,7 @@
 /** Assembles the HTTP server: logging, request ids, security headers, OpenAPI, errors, access, metrics, health, web UI. */
 import { randomUUID } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
+import { createServer } from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import cookie from '@fastify/cookie'
@@ -35,6 +36,17 @@ export interface RouteModule {
   plugin: FastifyPluginAsync
 }
 
+/**
+ * A Fastify instance of its own served on the same port for every URL under `prefix`, with
+ * none of this app's hooks (sessions, CSRF, security headers, per-request logging, metrics).
+ * The model gateway is one: partners' SDKs need none of that, and it cost the gateway about a
+ * third of its throughput (docs/gateway.md, benchmark).
+ */
+export interface HttpEdge {
+  prefix: string
+  app: FastifyInstance
+}
+
 export interface HttpDeps {
   settings: Settings
   log: Logger
@@ -43,23 +55,41 @@ export interface HttpDeps {
   routes: RouteModule[]
   /** Throws when the process should not receive traffic (database unreachable, shutting down). */
   ready: () => Promise<void>
+  edges?: HttpEdge[]
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
 
+/** A caller's own request id is kept when it is sane, so one id follows a request across systems. */
+export function requestId(req: { headers: Record<string, string | string[] | undefined> }) {
+  const given = req.headers['x-request-id']
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+}
+
+/** Fastify's own defaults for its HTTP server, which it leaves to a `serverFactory` to apply. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000
+
 export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const { settings } = deps
+  const edges = deps.edges ?? []
+  for (const edge of edges) await edge.app.ready()
   const app = Fastify({
     // pino's Logger is Fastify's logger; the cast only widens the generic so plugins type-check.
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: settings.bodyLimit,
     trustProxy: settings.trustProxy,
-    // A caller's own request id is kept when it is sane, so one id follows a request across systems.
-    genReqId: (req) => {
-      const given = req.headers['x-request-id']
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
-    },
+    genReqId: requestId,
     forceCloseConnections: 'idle',
+    // One server for this app and its edges: a URL under an edge's prefix goes to that edge.
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => {
+        const url = req.url ?? ''
+        for (const edge of edges) if (url.startsWith(edge.prefix)) return edge.app.routing(req, res)
+        handler(req, res)
+      })
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
+      return server
+    },
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>()
 
@@ -153,6 +183,19 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   )
 
   for (const r of deps.routes) await app.register(r.plugin, { prefix: r.prefix })
+  // Node closes idle keep-alive connections once, when closing begins; a connection whose
+  // request finishes after that would hold the close open for the whole keep-alive timeout
+  // (72 s). Those are closed as they go idle.
+  app.addHook('preClose', (done) => {
+    if (!app.server.listening) return done()
+    const reap = setInterval(() => app.server.closeIdleConnections(), 50)
+    reap.unref()
+    app.server.once('close', () => clearInterval(reap))
+    done()
+  })
+  app.addHook('onClose', async () => {
+    for (const edge of edges) await edge.app.close()
+  })
 
   await registerWebUi(app)
   return app
