@@ -10,6 +10,7 @@ import Fastify, {
   type FastifyPluginAsync,
   type FastifyReply,
   type FastifyRequest,
+  LogController,
 } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -70,7 +71,7 @@ export async function gatewayHttp(deps: {
 }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // The process logger as it is: error lines name the request id themselves.
     childLoggerFactory: (logger) => logger,
     bodyLimit: deps.bodyLimit,

@@ -42,6 +42,7 @@ import {
 } from './model.ts'
 import { createRequestLog } from './request-log.ts'
 import * as store from './store.ts'
+import { exchange, type UpstreamAnswer } from './upstream.ts'
 
 /** One partner request, as the HTTP edge hands it over. */
 export interface GatewayCall {
@@ -721,17 +722,20 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         if (call.anthropicBeta) headers['anthropic-beta'] = call.anthropicBeta
       }
 
-      // A client that goes away aborts the upstream request (undici listens on its signal); a
-      // cut stream destroys the upstream body, which aborts it too.
-      let res: Awaited<ReturnType<Agent['request']>>
+      // A client that goes away aborts the upstream request (through its signal); a cut stream
+      // destroys the upstream body, which aborts it too.
+      let res: UpstreamAnswer
       try {
-        res = await agent.request({
+        res = await exchange(agent, {
           origin: url.origin,
           path: url.pathname + url.search,
-          method: 'POST',
           headers,
           body: payload,
           signal: call.signal,
+          // Only an answer to a stream request that is a stream goes on as one; anything else
+          // (an error, a JSON answer where a stream was asked for) is read whole and metered.
+          streams: (status, type) =>
+            ctx.streamed && status < 400 && type.includes('text/event-stream'),
         })
       } catch (err) {
         if (call.signal.aborted) {
@@ -748,17 +752,13 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       }
       const ttfb = clock.now().getTime() - ctx.started
       const promptEstimate = () => estimateTokens(promptText(body!))
-      const contentType = String(res.headers['content-type'] ?? '')
+      const type = res.headers['content-type']
+      const contentType = typeof type === 'string' ? type : ''
 
-      if (res.statusCode >= 400 || !(ctx.streamed && contentType.includes('text/event-stream'))) {
-        // A complete body: read it (bounded by the body timeout), meter it, send it on as received.
-        let raw: Buffer
-        try {
-          raw = Buffer.from(await res.body.arrayBuffer())
-        } catch (err) {
-          return refused(ctx, upstreamFailure(err))
-        }
-        if (res.statusCode >= 400) return upstreamError(ctx, res.statusCode, res.headers, raw)
+      if (res.kind === 'complete') {
+        // A complete body: meter it, send it on as received.
+        const raw = res.body
+        if (res.status >= 400) return upstreamError(ctx, res.status, res.headers, raw)
         let parsed: unknown
         try {
           parsed = JSON.parse(raw.toString('utf8'))
@@ -778,9 +778,9 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
           estimated: true,
         }
         await meter(grant, usage)
-        logRow(ctx, res.statusCode, null, usage, ttfb, body, parsed)
+        logRow(ctx, res.status, null, usage, ttfb, body, parsed)
         return {
-          status: res.statusCode,
+          status: res.status,
           headers: { 'content-type': contentType || 'application/json' },
           body: raw,
         }
