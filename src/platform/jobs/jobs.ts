@@ -127,21 +127,26 @@ export interface JobsOptions {
 
 export async function createJobs(opts: JobsOptions): Promise<Jobs> {
   const { log } = opts
-  // Supervision every 15 s (pg-boss's default is 60): a job whose worker died (its heartbeat
-  // stopped) goes back to the queue within about half a minute.
-  const supervise = { superviseIntervalSeconds: 15, monitorIntervalSeconds: 15 }
   const boss =
     opts.backend.kind === 'pglite'
       ? new PgBoss({
           db: fromPglite(opts.backend.pglite),
           backend: 'pglite',
           schema: opts.schema,
-          ...supervise,
+          // The embedded database lives in one process: no worker can die while the process
+          // that would supervise it lives, and pg-boss supervises once at every start. Each
+          // maintenance query runs on the event loop that also serves requests (the gateway's
+          // tail latency), so maintenance runs every 5 minutes, queue counts every minute.
+          superviseIntervalSeconds: 300,
+          monitorIntervalSeconds: 60,
         })
       : new PgBoss({
           connectionString: opts.backend.connectionString,
           schema: opts.schema,
-          ...supervise,
+          // Supervision every 15 s (pg-boss's default is 60): a job whose worker process died
+          // (its heartbeat stopped) goes back to the queue within about half a minute.
+          superviseIntervalSeconds: 15,
+          monitorIntervalSeconds: 15,
           max: opts.backend.max ?? 4,
           application_name: 'earlywatch-jobs',
         })
