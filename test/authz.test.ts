@@ -19,6 +19,8 @@ interface RouteEntry {
   url: string
   /** Read after start-up: the access plugin fills it in for plugin routes (docs, static files). */
   options: RouteOptions
+  /** The Fastify instance that serves it: the application, or an edge of its own (the gateway). */
+  app: FastifyInstance
 }
 
 /**
@@ -30,11 +32,11 @@ async function buildAppRecordingRoutes(
   rt: Awaited<ReturnType<typeof testRuntime>>,
   services: Services,
 ): Promise<{ app: FastifyInstance; routes: RouteEntry[] }> {
-  const seen: RouteOptions[] = []
+  const seen: Array<{ options: RouteOptions; app: FastifyInstance }> = []
   const onInit = (message: unknown) => {
     const { fastify } = message as { fastify: FastifyInstance }
     fastify.addHook('onRoute', (route) => {
-      seen.push(route)
+      seen.push({ options: route, app: fastify })
     })
   }
   diagnostics.subscribe('fastify.initialization', onInit)
@@ -46,11 +48,11 @@ async function buildAppRecordingRoutes(
   }
   await app.ready()
   const routes: RouteEntry[] = []
-  for (const options of seen) {
+  for (const { options, app: owner } of seen) {
     const methods = Array.isArray(options.method) ? options.method : [options.method]
     // HEAD routes are Fastify's automatic mirrors of GET routes, with the same access.
     for (const method of methods)
-      if (method !== 'HEAD') routes.push({ method, url: options.url, options })
+      if (method !== 'HEAD') routes.push({ method, url: options.url, options, app: owner })
   }
   return { app, routes }
 }
@@ -169,7 +171,7 @@ test('every route answers each role as its config.access declares', async (t) =>
 
   async function call(route: RouteEntry, who: Persona | undefined) {
     const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(route.method)
-    const res = await app.inject({
+    const res = await route.app.inject({
       method: route.method as 'GET',
       url: urlFor(route, who),
       headers: who ? bearer(who.token) : {},

@@ -144,14 +144,18 @@ function gatewayRoutes(deps: { gateway: GatewayService; bodyLimit: number }): Fa
         return send(reply, answer)
       }
 
+    // Declared like every route of the application (test/authz.test.ts checks that no
+    // person's token opens them); nothing here runs the access machinery.
+    const own = { config: { access: 'own-key' } } as const
     // OpenAI Chat Completions through a grant (Authorization: Bearer ew_vk_…).
-    app.post('/openai/v1/chat/completions', forward('chat.completions', bearerKey))
+    app.post('/openai/v1/chat/completions', own, forward('chat.completions', bearerKey))
     // The model this key grants, as an OpenAI model list.
-    app.get('/openai/v1/models', forward('models', bearerKey))
+    app.get('/openai/v1/models', own, forward('models', bearerKey))
     // Anthropic Messages through a grant (x-api-key: ew_vk_…). The Anthropic SDK sends
     // x-api-key; with `authToken` it sends a bearer token instead.
     app.post(
       '/anthropic/v1/messages',
+      own,
       forward('messages', (req) => header(req, 'x-api-key') ?? bearerKey(req)),
     )
   }
