@@ -1,11 +1,15 @@
 /** Prometheus metrics: HTTP latency per route, and job queue depth and failures read from pg-boss at scrape time. */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { Jobs } from '../jobs/jobs.ts'
 
-export const metricsPlugin = fp<{ jobs: Pick<Jobs, 'stats'> }>(
-  async (app: FastifyInstance, { jobs }) => {
+export const metricsPlugin = fp<{
+  jobs: Pick<Jobs, 'stats'>
+  /** Other Fastify instances on the same server (HttpEdge) whose requests are counted here too; not yet ready. */
+  edges?: FastifyInstance[]
+}>(
+  async (app: FastifyInstance, { jobs, edges = [] }) => {
     const registry = new Registry()
     collectDefaultMetrics({ register: registry, prefix: 'earlywatch_' })
     const latency = new Histogram({
@@ -35,14 +39,16 @@ export const metricsPlugin = fp<{ jobs: Pick<Jobs, 'stats'> }>(
     })
 
     // Synchronous: an async hook would cost a promise per request on every route.
-    app.addHook('onResponse', (req, reply, done) => {
+    const observe: onResponseHookHandler = (req, reply, done) => {
       // The route pattern, never the raw URL: raw URLs would make one series per id.
       const route = req.routeOptions.url ?? 'unmatched'
       const labels = { method: req.method, route, status: String(reply.statusCode) }
       latency.observe(labels, reply.elapsedTime / 1000)
       requests.inc(labels)
       done()
-    })
+    }
+    app.addHook('onResponse', observe)
+    for (const edge of edges) edge.addHook('onResponse', observe)
 
     app.get(
       '/metrics',

@@ -1,7 +1,7 @@
 /** The HTTP assembly on its own: errors, request ids, headers, health, metrics, OpenAPI and access, with a fake authenticator port. */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { FastifyPluginAsync } from 'fastify'
+import Fastify, { type FastifyPluginAsync } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Principal } from '../../accounts/model.ts'
@@ -10,7 +10,7 @@ import { AppError, ErrorCodes } from '../errors.ts'
 import { createLogger } from '../log.ts'
 import { testSettings } from '../testing.ts'
 import type { Authenticator } from './access.ts'
-import { buildHttp, type RouteModule } from './server.ts'
+import { buildHttp, type HttpEdge, type RouteModule } from './server.ts'
 
 const officer: Principal = {
   personId: 'per_1',
@@ -60,7 +60,12 @@ const things: FastifyPluginAsync = async (root) => {
 
 async function build(
   t: { after(fn: () => Promise<void>): void },
-  opts: { routes?: RouteModule[]; publicUrl?: string; ready?: () => Promise<void> } = {},
+  opts: {
+    routes?: RouteModule[]
+    publicUrl?: string
+    ready?: () => Promise<void>
+    edges?: HttpEdge[]
+  } = {},
 ) {
   const app = await buildHttp({
     settings: testSettings(opts.publicUrl ? { EARLYWATCH_PUBLIC_URL: opts.publicUrl } : {}),
@@ -73,6 +78,7 @@ async function build(
     auth: fakeAuth,
     routes: opts.routes ?? [{ prefix: '/api', plugin: things }],
     ready: opts.ready ?? (async () => {}),
+    ...(opts.edges ? { edges: opts.edges } : {}),
   })
   t.after(() => app.close())
   return app
@@ -326,4 +332,28 @@ test('closing the server lets an in-flight request finish, and refuses new work'
   assert.equal(res.status, 200)
   assert.deepEqual(await res.json(), { done: true })
   await closed
+})
+
+test('an edge serves its prefix on the same port without the app hooks, and is counted in the metrics', async (t) => {
+  const edge = Fastify()
+  edge.get('/edge/ping', async (req) => ({ pong: true, sawCookie: 'cookies' in req }))
+  const app = await build(t, { edges: [{ prefix: '/edge/', app: edge }] })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+
+  const res = await fetch(`http://127.0.0.1:${port}/edge/ping`)
+  assert.equal(res.status, 200)
+  // Answered by the edge: the app's cookie parser and security headers never ran.
+  assert.deepEqual(await res.json(), { pong: true, sawCookie: false })
+  assert.equal(res.headers.get('content-security-policy'), null)
+  // Everything else is still the app's, with its headers.
+  const health = await fetch(`http://127.0.0.1:${port}/healthz`)
+  assert.equal(health.status, 200)
+  assert.ok(health.headers.get('content-security-policy'))
+
+  const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text())
+  assert.match(
+    metrics,
+    /earlywatch_http_requests_total\{method="GET",route="\/edge\/ping",status="200"\} 1/,
+  )
 })

@@ -38,7 +38,8 @@ export interface RouteModule {
 
 /**
  * A Fastify instance of its own served on the same port for every URL under `prefix`, with
- * none of this app's hooks (sessions, CSRF, security headers, per-request logging, metrics).
+ * none of this app's hooks (sessions, CSRF, security headers, per-request logging) but the
+ * HTTP metrics. Passed in before it is ready.
  * The model gateway is one: partners' SDKs need none of that, and it cost the gateway about a
  * third of its throughput (docs/gateway.md, benchmark).
  */
@@ -72,7 +73,6 @@ const KEEP_ALIVE_TIMEOUT_MS = 72_000
 export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const { settings } = deps
   const edges = deps.edges ?? []
-  for (const edge of edges) await edge.app.ready()
   const app = Fastify({
     // pino's Logger is Fastify's logger; the cast only widens the generic so plugins type-check.
     loggerInstance: deps.log as FastifyBaseLogger,
@@ -147,7 +147,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   })
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: false })
   await app.register(accessPlugin, { auth: deps.auth })
-  await app.register(metricsPlugin, { jobs: deps.jobs })
+  await app.register(metricsPlugin, { jobs: deps.jobs, edges: edges.map((e) => e.app) })
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),
@@ -198,6 +198,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   })
 
   await registerWebUi(app)
+  for (const edge of edges) await edge.app.ready()
   return app
 }
 
