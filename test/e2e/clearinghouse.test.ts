@@ -69,6 +69,22 @@ test('an analyst works the triage queue and a disclosure case; a partner reports
   await thread.getByText('Advisory draft will follow next week.').waitFor()
   await shot(page, 'clearinghouse-case.png')
 
+  // 3b. The analyst names the operators allowed to receive the embargoed advisory, saying why.
+  const allowed = page.getByRole('region', { name: 'Operators allowed' })
+  await allowed.getByText(/reaches only these operators/).waitFor()
+  // USWDS draws its own box: a person clicks the label, and the hidden input follows.
+  const first = allowed.locator('.usa-checkbox__label').first()
+  await first.waitFor()
+  const operatorName = ((await first.textContent()) ?? '').split('(')[0]!.trim()
+  await first.click()
+  assert.equal(await allowed.getByRole('checkbox').first().isChecked(), true)
+  await allowed.getByLabel('Reason for this list').fill('Runs the affected statement export.')
+  await allowed.getByRole('button', { name: 'Save the allowed operators' }).click()
+  const decisions = allowed.getByRole('list', { name: 'Decisions on allowed operators' })
+  await decisions.getByText('Runs the affected statement export.').waitFor()
+  assert.match((await decisions.textContent()) ?? '', new RegExp(`1 allowed \\(${operatorName}`))
+  await shot(page, 'clearinghouse-allowed-operators.png')
+
   // 4. A partner reports through the form and gets a receipt with a status link.
   await page.context().clearCookies()
   await signInAs(page, server.base, 'partner_member')

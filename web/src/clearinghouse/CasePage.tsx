@@ -8,15 +8,19 @@ import { ProblemAlert } from '../platform/ProblemAlert.tsx'
 import { Link } from '../platform/router.tsx'
 import {
   type Case,
+  EMBARGOED_TLP,
   type Message,
   post,
+  put,
   stateLabel,
   TLP_LABELS,
   type Tlp,
+  useAllowedOperators,
   useCase,
   useCases,
   useChange,
   useMessages,
+  useOperatorDirectory,
   VEX_JUSTIFICATIONS,
   VEX_STATUSES,
   type VexStatus,
@@ -113,6 +117,7 @@ export function CasePage({ id, session }: { id: string; session: Session }) {
         {staff ? <EmbargoActions c={c} /> : null}
         {c.myRoles.includes('vendor') ? <ExtensionRequest c={c} /> : null}
       </section>
+      {staff ? <AllowedOperators c={c} /> : null}
       <section aria-label="Vendors and VEX statuses">
         <h2>Vendors and their VEX statuses</h2>
         <Table fullWidth>
@@ -500,6 +505,102 @@ function CaseFiles({ c, canWrite }: { c: Case; canWrite: boolean }) {
       <ProblemAlert error={files.error} />
       <FileList files={files.data ?? []} />
       {canWrite ? <FileUpload target={`/cases/${c.id}`} defaultTlp={c.tlp} /> : null}
+    </section>
+  )
+}
+
+/**
+ * Program staff name the operators allowed to receive the case's advisory while its label is
+ * TLP:AMBER or stricter (every channel: in-app, email, webhook). Replacing the list needs a
+ * reason; each decision stays in the history.
+ */
+function AllowedOperators({ c }: { c: Case }) {
+  const allowed = useAllowedOperators(c.id)
+  const directory = useOperatorDirectory()
+  const [picked, setPicked] = useState<Set<string> | null>(null)
+  const [reason, setReason] = useState('')
+  const save = useChange((b: unknown) => put(`/cases/${c.id}/operators`, b))
+  const chosen = picked ?? new Set(allowed.data?.orgIds ?? [])
+  const names = new Map((directory.data ?? []).map((o) => [o.orgId, o.orgName]))
+  const embargoed = EMBARGOED_TLP.includes(c.tlp)
+  const toggle = (orgId: string) => {
+    const next = new Set(chosen)
+    if (next.has(orgId)) next.delete(orgId)
+    else next.add(orgId)
+    setPicked(next)
+  }
+  return (
+    <section aria-label="Operators allowed" className="ew-allowed-operators">
+      <h2>Operators allowed to receive the advisory</h2>
+      <p>
+        {embargoed
+          ? `Under TLP:${c.tlp}, the case's advisory reaches only these operators, in every channel.`
+          : `Under TLP:${c.tlp} the advisory reaches every affected operator; this list applies if the label becomes TLP:AMBER or stricter.`}{' '}
+        {allowed.data ? `${allowed.data.orgIds.length} allowed.` : ''}
+      </p>
+      <ProblemAlert error={allowed.error ?? directory.error} />
+      <form
+        aria-label="Choose allowed operators"
+        onSubmit={(e) => {
+          e.preventDefault()
+          save.mutate(
+            { orgIds: [...chosen], reason },
+            {
+              onSuccess: () => {
+                setPicked(null)
+                setReason('')
+              },
+            },
+          )
+        }}
+      >
+        <ProblemAlert error={save.error} />
+        <fieldset className="usa-fieldset">
+          <legend className="usa-legend">Operators</legend>
+          {(directory.data ?? []).map((o) => (
+            <div className="usa-checkbox" key={o.orgId}>
+              <input
+                className="usa-checkbox__input"
+                id={`allow-${o.orgId}`}
+                type="checkbox"
+                checked={chosen.has(o.orgId)}
+                onChange={() => toggle(o.orgId)}
+              />
+              <label className="usa-checkbox__label" htmlFor={`allow-${o.orgId}`}>
+                {o.orgName}{' '}
+                <span className="ew-muted">
+                  ({o.sector}, {o.region})
+                </span>
+              </label>
+            </div>
+          ))}
+        </fieldset>
+        <label className="usa-label" htmlFor="allow-reason">
+          Reason for this list
+        </label>
+        <Textarea
+          id="allow-reason"
+          name="allow-reason"
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+        />
+        <Button type="submit" disabled={picked === null || reason.trim().length === 0}>
+          Save the allowed operators
+        </Button>
+      </form>
+      {allowed.data && allowed.data.history.length > 0 ? (
+        <ol className="ew-embargo-history" aria-label="Decisions on allowed operators">
+          {allowed.data.history.map((h) => (
+            <li key={h.id}>
+              {formatDateTime(h.at)} — {h.orgIds.length} allowed
+              {h.orgIds.length > 0
+                ? ` (${h.orgIds.map((id) => names.get(id) ?? id).join(', ')})`
+                : ''}
+              : {h.reason}
+            </li>
+          ))}
+        </ol>
+      ) : null}
     </section>
   )
 }

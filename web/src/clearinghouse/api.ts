@@ -239,4 +239,45 @@ export function useChange<TInput, TOut>(call: (input: TInput) => Promise<TOut>) 
 export const post = <T>(path: string, body: unknown) =>
   api<T>(`${base}${path}`, { method: 'POST', body })
 
+export const put = <T>(path: string, body: unknown) =>
+  api<T>(`${base}${path}`, { method: 'PUT', body })
+
+/** The operators a case allows to receive its embargoed advisory, with every decision. */
+export interface AllowedOperators {
+  caseId: string
+  orgIds: string[]
+  history: Array<{
+    id: number
+    at: string
+    orgIds: string[]
+    reason: string
+    actorPersonId: string
+    actorOrgId: string
+  }>
+}
+
+export function useAllowedOperators(caseId: string) {
+  return useQuery({
+    queryKey: [...key, 'case', caseId, 'operators'],
+    queryFn: ({ signal }) =>
+      api<AllowedOperators>(`${base}/cases/${encodeURIComponent(caseId)}/operators`, { signal }),
+  })
+}
+
+/** Every operator organisation (program staff), to choose from. */
+export function useOperatorDirectory() {
+  return useQuery({
+    queryKey: ['inventory', 'operators'],
+    queryFn: ({ signal }) =>
+      api<{ items: Array<{ orgId: string; orgName: string; sector: string; region: string }> }>(
+        '/api/inventory/operators',
+        { signal },
+      ),
+    select: (d) => d.items,
+  })
+}
+
+/** TLP:AMBER and stricter: an advisory under such a label goes only to the operators a case allows. */
+export const EMBARGOED_TLP: readonly Tlp[] = ['AMBER', 'AMBER+STRICT', 'RED']
+
 export const stateLabel = (s: string) => s.replaceAll('_', ' ')
